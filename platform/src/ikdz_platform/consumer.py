@@ -1,0 +1,186 @@
+"""Kafka consumption with at-least-once delivery, bounded retries and a dead-letter topic.
+
+Every subscriber commits only after its handler finished (``AckPolicy.NACK_ON_ERROR``: on an
+unhandled error the consumer seeks back and the message comes again). The dead-letter middleware
+retries a failing handler a bounded number of times with exponential backoff; a message that still
+fails, or that can never succeed (malformed JSON, wrong envelope, wrong data), is copied to
+``<topic>.dlq`` with the reason in ``x-dlq-*`` headers and acknowledged, so the consumer goes on with
+the next message. Only if the dead-letter copy cannot be written does the error propagate (the
+message is then redelivered, never lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+import structlog
+from faststream import AckPolicy, BaseMiddleware
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from ikdz_contracts.cloudevents import CloudEvent, EventData, decode
+from ikdz_contracts.topics import dlq
+from ikdz_platform.logs import bound_event, trace_id_of
+from ikdz_platform.producer import EventProducer, OutgoingMessage
+
+log = structlog.get_logger(__name__)
+
+CONSUMED = Counter("ikdz_messages_consumed_total", "Messages handled", ["topic", "outcome"])
+DEAD_LETTERED = Counter("ikdz_messages_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic"])
+
+D = TypeVar("D", bound=EventData)
+
+
+class PoisonMessage(Exception):  # noqa: N818 - it names the message, as Kafka people say
+    """A message that can never be handled; it goes to the dead-letter topic without retries."""
+
+
+NON_RETRYABLE: tuple[type[BaseException], ...] = (PoisonMessage, ValidationError, UnicodeDecodeError, ValueError)
+
+
+class DeadLetterPolicy:
+    """Retry and dead-letter settings of one consumer group."""
+
+    def __init__(
+        self,
+        producer: EventProducer,
+        *,
+        group_id: str,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.producer = producer
+        self.group_id = group_id
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.sleep = sleep
+
+    def middleware(self, msg: Any, /, *, context: Any) -> _DeadLetterMiddleware:
+        """FastStream middleware factory: pass ``policy.middleware`` in ``middlewares=``."""
+        return _DeadLetterMiddleware(msg, context=context, policy=self)
+
+    async def dead_letter(self, record: Any, error: BaseException, attempts: int) -> None:
+        topic = dlq(record.topic)
+        headers = {k: bytes(v) for k, v in (record.headers or ())}
+        headers.update(
+            {
+                "x-dlq-reason": _reason(error).encode(),
+                "x-dlq-error-type": type(error).__name__.encode(),
+                "x-dlq-original-topic": record.topic.encode(),
+                "x-dlq-original-partition": str(record.partition).encode(),
+                "x-dlq-original-offset": str(record.offset).encode(),
+                "x-dlq-attempts": str(attempts).encode(),
+                "x-dlq-failed-at": datetime.now(UTC).isoformat().encode(),
+                "x-dlq-consumer-group": self.group_id.encode(),
+            }
+        )
+        await self.producer.send_all([OutgoingMessage(topic=topic, key=record.key, value=record.value, headers=headers)])
+        DEAD_LETTERED.labels(record.topic).inc()
+        log.error(
+            "message_dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=_reason(error),
+            attempts=attempts,
+        )
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).replace("\n", "; ")
+    return f"{type(error).__name__}: {text}"[:2000]
+
+
+class _DeadLetterMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: DeadLetterPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+
+    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]) -> Any:
+        record = msg.raw_message
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await call_next(msg)
+            except NON_RETRYABLE as error:
+                await self.policy.dead_letter(record, error, attempt)
+                CONSUMED.labels(record.topic, "dead_lettered").inc()
+                return None
+            except Exception as error:
+                if attempt >= self.policy.max_attempts:
+                    await self.policy.dead_letter(record, error, attempt)
+                    CONSUMED.labels(record.topic, "dead_lettered").inc()
+                    return None
+                log.warning("handler_failed_retrying", topic=record.topic, attempt=attempt, error=_reason(error))
+                await self.policy.sleep(self.policy.backoff_seconds * 2 ** (attempt - 1))
+            else:
+                CONSUMED.labels(record.topic, "ok").inc()
+                return result
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool | None:
+        """Errors raised while FastStream parsed the record, before the handler ran, end here."""
+        if exc_val is None or not isinstance(exc_val, Exception) or isinstance(exc_val, asyncio.CancelledError):
+            return False
+        if isinstance(exc_val, NON_RETRYABLE) and hasattr(self.msg, "topic"):
+            await self.policy.dead_letter(self.msg, exc_val, 1)
+            return True
+        return False
+
+
+async def _raw_body(msg: StreamMessage[Any]) -> bytes:
+    """Hand the handler the record value untouched; the contracts decode it."""
+    return msg.body
+
+
+Handler = Callable[[CloudEvent[D]], Awaitable[None]]
+
+
+def subscribe(
+    broker: KafkaBroker,
+    topics: str | list[str],
+    data_type: type[D],
+    *,
+    group_id: str,
+) -> Callable[[Handler[D]], Handler[D]]:
+    """Register ``func`` for events of ``data_type`` on ``topics``, committing after it finished.
+
+    The record value is decoded and validated with the contracts (a malformed or foreign event is a
+    poison message) and the event's ids are bound to the log context before ``func`` runs.
+    """
+    names = [topics] if isinstance(topics, str) else topics
+
+    def register(func: Handler[D]) -> Handler[D]:
+        async def handle(body: bytes) -> None:
+            try:
+                event = decode(body, data_type)
+            except (ValidationError, ValueError) as error:
+                raise PoisonMessage(str(error)) from error
+            with bound_event(event_id=event.id, case_id=event.subject, trace_id=trace_id_of(event.traceparent)):
+                await func(event)
+
+        handle.__name__ = func.__name__
+        handle.__doc__ = func.__doc__
+        broker.subscriber(
+            *names,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_body,
+            auto_offset_reset="earliest",
+            title=f"{group_id}:{func.__name__}",
+        )(handle)
+        return func
+
+    return register

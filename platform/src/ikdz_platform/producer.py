@@ -1,0 +1,56 @@
+"""The idempotent Kafka producer the outbox relay and the dead-letter path send with."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+
+from ikdz_contracts.cloudevents import CONTENT_TYPE
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One Kafka record: value is the structured-mode CloudEvent (or a dead-lettered original)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: Mapping[str, bytes] = field(default_factory=lambda: {"content-type": CONTENT_TYPE.encode()})
+
+
+class EventProducer:
+    """Sends records with ``enable_idempotence`` and ``acks=all``; order is kept per partition."""
+
+    def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+            request_timeout_ms=30_000,
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Send in order and return once the broker acknowledged every record.
+
+        All records are enqueued before any is awaited, so they travel in batches; the producer keeps
+        their order within each partition, and so the order of one case's events.
+        """
+        futures = [
+            await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers.items())) for m in messages
+        ]
+        await asyncio.gather(*futures)
+
+    async def ping(self) -> None:
+        """Raise unless the cluster metadata can be fetched."""
+        await self._producer.client.fetch_all_metadata()

@@ -1,0 +1,105 @@
+"""Settings every service shares, read from environment variables (documented in docs/configuration.md).
+
+Services subclass ``PlatformSettings`` with their own ``env_prefix`` for their own fields; the shared
+fields keep their unprefixed names through ``validation_alias`` so one set of variables configures a
+whole deployment.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ikdz_contracts.topics import DEFAULT_PREFIX, Topics
+
+Environment = Literal["dev", "test", "prod"]
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class PlatformSettings(BaseSettings):
+    """Connection, topic, logging and delivery settings."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        default="dev", validation_alias=_env("IKDZ_ENVIRONMENT"), description="dev, test or prod."
+    )
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=_env("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Comma-separated Kafka bootstrap servers.",
+    )
+    mongodb_uri: SecretStr = Field(
+        default=SecretStr("mongodb://127.0.0.1:27017/?directConnection=true"),
+        validation_alias=_env("MONGODB_URI"),
+        description="MongoDB-protocol connection string (may carry credentials, so treated as a secret).",
+    )
+    mongodb_database: str | None = Field(
+        default=None,
+        validation_alias=_env("MONGODB_DATABASE"),
+        description="Database name; defaults to ikdz_<service>.",
+    )
+    topic_prefix: str = Field(
+        default=DEFAULT_PREFIX,
+        pattern=r"^[a-z0-9._-]*$",
+        validation_alias=_env("IKDZ_TOPIC_PREFIX"),
+        description="Prefix of every topic name.",
+    )
+    topic_partitions: int = Field(
+        default=6, ge=1, validation_alias=_env("IKDZ_TOPIC_PARTITIONS"), description="Partitions of created topics."
+    )
+    topic_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=_env("IKDZ_TOPIC_REPLICATION_FACTOR"),
+        description="Replication factor of created topics (1 locally, 3 in production).",
+    )
+    consumer_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        validation_alias=_env("IKDZ_CONSUMER_MAX_ATTEMPTS"),
+        description="Attempts per message before it goes to the dead-letter topic.",
+    )
+    consumer_retry_backoff_seconds: float = Field(
+        default=0.2,
+        ge=0,
+        validation_alias=_env("IKDZ_CONSUMER_RETRY_BACKOFF_SECONDS"),
+        description="First retry delay; doubles with every attempt.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        validation_alias=_env("IKDZ_OUTBOX_POLL_SECONDS"),
+        description="How often the outbox relay looks for pending events it was not told about.",
+    )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=_env("IKDZ_OUTBOX_LEASE_SECONDS"),
+        description="How long a relay owns a document it is sending; after that another relay may take over.",
+    )
+    log_level: str = Field(default="INFO", validation_alias=_env("IKDZ_LOG_LEVEL"), description="Log level.")
+    log_json: bool = Field(
+        default=True,
+        validation_alias=_env("IKDZ_LOG_JSON"),
+        description="JSON log lines (production); false renders for a terminal.",
+    )
+
+    @model_validator(mode="after")
+    def _no_default_store_in_prod(self) -> PlatformSettings:
+        if self.environment == "prod" and "127.0.0.1" in self.mongodb_uri.get_secret_value():
+            msg = "MONGODB_URI must be set explicitly in production"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    def database_name(self, service: str) -> str:
+        return self.mongodb_database or f"ikdz_{service.replace('-', '_')}"
