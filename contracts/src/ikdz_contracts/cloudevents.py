@@ -4,28 +4,48 @@ The value of a Kafka record is the JSON event, the record key is the case id (pe
 and the header ``content-type`` says ``application/cloudevents+json``. Extensions follow
 DESIGN.md section 2: ``ownerags``, ``processingags``, ``traceparent`` (distributed-tracing
 extension), ``causationid`` and ``correlationid``.
+
+Producers build events with :func:`new_event` (strict: unknown fields are rejected). Consumers read
+them with :func:`decode`, a tolerant reader: attributes and data fields added by a later minor
+version of a contract are ignored, so additive changes never break a running consumer.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from ikdz_contracts.ids import new_id
 
 CONTENT_TYPE = "application/cloudevents+json"
+"""Value of the Kafka ``content-type`` header of every IKDZ record (structured mode)."""
+CONTENT_TYPE_HEADER = "content-type"
 SCHEMA_BASE_URI = "urn:ikdz:schema:"
 AGS_PATTERN = r"^\d{8}$"
+SOURCE_PATTERN = r"^urn:ikdz:[a-z0-9-]+$"
+TYPE_PATTERN = r"^de\.ikdz\.[a-z0-9.]+\.v\d+$"
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+PERSONAL_DATA_KEY = "personal_data"
+PERSONAL: JsonDict = {PERSONAL_DATA_KEY: True}
+"""``json_schema_extra`` of a field that carries personal data (GDPR art. 4), pseudonyms included."""
 
 
 class EventData(BaseModel):
-    """Base of every event payload; each subclass names its CloudEvents type (with major version)."""
+    """Base of every event payload; each subclass names its CloudEvents type (with major version).
+
+    ``TOPIC`` is the topic the event is published on, without the installation's prefix, and
+    ``PUBLIC`` says whether integrators may read that topic (public topics carry no application
+    data; see docs/contracts.md).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     EVENT_TYPE: ClassVar[str]
+    TOPIC: ClassVar[str]
+    PUBLIC: ClassVar[bool]
 
     @classmethod
     def dataschema(cls) -> str:
@@ -37,25 +57,29 @@ DataT = TypeVar("DataT", bound=EventData)
 
 
 class CloudEvent(BaseModel, Generic[DataT]):
-    """A CloudEvents 1.0 event carrying typed ``data``."""
+    """A CloudEvents 1.0 event carrying typed ``data``.
+
+    A parametrised envelope (``CloudEvent[CaseStatus]``) only accepts events whose ``type`` is
+    the data model's ``EVENT_TYPE``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="UUIDv7 of this event; consumers deduplicate on it.")
-    source: str = Field(pattern=r"^urn:ikdz:[a-z0-9-]+$", description="urn:ikdz:<service>")
-    type: str = Field(pattern=r"^de\.ikdz\.[a-z0-9.]+\.v\d+$", description="de.ikdz.<domain>.<event>.v<major>")
-    time: datetime
+    source: str = Field(pattern=SOURCE_PATTERN, description="urn:ikdz:<service>")
+    type: str = Field(pattern=TYPE_PATTERN, description="de.ikdz.<domain>.<event>.v<major>")
+    time: AwareDatetime = Field(description="When the event happened (RFC 3339, with offset).")
     subject: str = Field(min_length=1, description="The case id the event is about.")
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: str
+    dataschema: str = Field(description="URI of the event's JSON Schema: urn:ikdz:schema:<type>.")
     ownerags: str = Field(pattern=AGS_PATTERN, description="AGS of the legally responsible town.")
     processingags: str | None = Field(
         default=None, pattern=AGS_PATTERN, description="AGS of the town whose staff processes the case."
     )
     traceparent: str | None = Field(
         default=None,
-        pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+        pattern=TRACEPARENT_PATTERN,
         description="W3C trace context of the operation that caused the event.",
     )
     causationid: str | None = Field(default=None, description="Id of the event that caused this one.")
@@ -63,6 +87,23 @@ class CloudEvent(BaseModel, Generic[DataT]):
         default=None, description="Id shared by all events of one case flow (the first event's id)."
     )
     data: DataT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_matches_data(cls, value: Any) -> Any:
+        args = cls.__pydantic_generic_metadata__["args"]
+        expected = getattr(args[0], "EVENT_TYPE", None) if args else None
+        if expected is not None and isinstance(value, dict):
+            actual = value.get("type")
+            if actual is not None and actual != expected:
+                msg = f"expected event type {expected}, got {actual}"
+                raise ValueError(msg)
+        return value
+
+
+def envelope_type(data_type: type[DataT]) -> type[CloudEvent[DataT]]:
+    """The envelope model for one data model, e.g. ``CloudEvent[CaseStatus]`` (pydantic caches it)."""
+    return cast("type[CloudEvent[DataT]]", CloudEvent.__class_getitem__(data_type))
 
 
 def new_event(
@@ -78,7 +119,7 @@ def new_event(
 ) -> CloudEvent[DataT]:
     """Build an event; with ``cause`` the causation, correlation and trace ids are carried over."""
     event_id = new_id()
-    return CloudEvent[type(data)](  # type: ignore[misc]
+    return envelope_type(type(data))(
         id=event_id,
         source=source,
         type=data.EVENT_TYPE,
@@ -99,14 +140,16 @@ def encode(event: CloudEvent[Any]) -> bytes:
     return event.model_dump_json(exclude_none=True).encode()
 
 
+def kafka_key(event: CloudEvent[Any]) -> bytes:
+    """The Kafka record key of an event: its subject, the case id (keeps one case in order)."""
+    return event.subject.encode()
+
+
 def decode(raw: bytes | str, data_type: type[DataT]) -> CloudEvent[DataT]:
     """Parse and validate a structured-mode event whose data must be ``data_type``.
 
-    Raises ``pydantic.ValidationError`` for malformed JSON, a wrong envelope or wrong data, and
-    ``ValueError`` when the event's type is not ``data_type``'s.
+    Unknown attributes and data fields (added by a later minor version) are ignored. Raises
+    ``pydantic.ValidationError`` (a ``ValueError``) for malformed JSON, a wrong envelope, wrong
+    data, or when the event's type is not ``data_type``'s.
     """
-    event = CloudEvent[data_type].model_validate_json(raw)  # type: ignore[valid-type]
-    if event.type != data_type.EVENT_TYPE:
-        msg = f"expected event type {data_type.EVENT_TYPE}, got {event.type}"
-        raise ValueError(msg)
-    return event
+    return envelope_type(data_type).model_validate_json(raw, extra="ignore")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ikdz_contracts.services import ServiceId
+
+if TYPE_CHECKING:
+    from ikdz_contracts.cloudevents import EventData
 
 DEFAULT_PREFIX = "ikdz."
 DLQ_SUFFIX = ".dlq"
@@ -51,6 +56,10 @@ class Topics:
     def traffic_events(self) -> str:
         return f"{self.prefix}traffic.events.v1"
 
+    def of(self, event_type: type[EventData]) -> str:
+        """The topic an event model is published on, e.g. ``ikdz.case.status.v1`` for ``CaseStatus``."""
+        return f"{self.prefix}{event_type.TOPIC}"
+
     def work(self, service: ServiceId, pool_id: str) -> str:
         """The work queue of one pool for one service: ``work.<service>.<pool>.v1``."""
         if not _POOL_ID.match(pool_id):
@@ -75,3 +84,36 @@ class Topics:
 def dlq(topic: str) -> str:
     """The dead-letter topic of a consumed topic."""
     return f"{topic}{DLQ_SUFFIX}"
+
+
+class DlqHeader(StrEnum):
+    """Kafka headers a consumer adds when it parks a record on ``<topic>.dlq``.
+
+    The record's key, value and original headers are copied unchanged; header values are UTF-8.
+    """
+
+    REASON = "x-dlq-reason"
+    ERROR_TYPE = "x-dlq-error-type"
+    ORIGINAL_TOPIC = "x-dlq-original-topic"
+    ORIGINAL_PARTITION = "x-dlq-original-partition"
+    ORIGINAL_OFFSET = "x-dlq-original-offset"
+    ATTEMPTS = "x-dlq-attempts"
+    FAILED_AT = "x-dlq-failed-at"
+    CONSUMER_GROUP = "x-dlq-consumer-group"
+
+    @property
+    def description(self) -> str:
+        """What the header carries (used in the AsyncAPI document)."""
+        return _DLQ_HEADER_DESCRIPTIONS[self]
+
+
+_DLQ_HEADER_DESCRIPTIONS = {
+    DlqHeader.REASON: "Human-readable reason: the error message, at most 1,000 characters.",
+    DlqHeader.ERROR_TYPE: "Qualified name of the exception class, e.g. pydantic_core.ValidationError.",
+    DlqHeader.ORIGINAL_TOPIC: "Topic the record was consumed from.",
+    DlqHeader.ORIGINAL_PARTITION: "Partition of the original record, decimal.",
+    DlqHeader.ORIGINAL_OFFSET: "Offset of the original record, decimal.",
+    DlqHeader.ATTEMPTS: "How many times the handler ran before the record was parked, decimal.",
+    DlqHeader.FAILED_AT: "When the last attempt failed, RFC 3339 in UTC.",
+    DlqHeader.CONSUMER_GROUP: "Consumer group (group_id) that gave up on the record.",
+}

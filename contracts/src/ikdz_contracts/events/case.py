@@ -1,22 +1,32 @@
 """Case lifecycle events: submitted (internal), routed and status (public).
 
 Fields marked ``personal_data`` in their JSON Schema (``json_schema_extra``) carry personal data;
-they appear only on internal topics (``case.submitted`` and the pools' work topics).
+they appear only on internal topics (``case.submitted``, the pools' work topics and ``task.*``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ikdz_contracts.cloudevents import AGS_PATTERN, EventData
+from ikdz_contracts.cloudevents import AGS_PATTERN, PERSONAL, EventData
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import POOL_ID_PATTERN
 
-PERSONAL = {"personal_data": True}
+__all__ = [
+    "FILE_NUMBER_PATTERN",
+    "PERSONAL",
+    "Applicant",
+    "CaseRouted",
+    "CaseState",
+    "CaseStatus",
+    "CaseSubmitted",
+    "PoolCandidate",
+    "RoutingDecision",
+]
+
 FILE_NUMBER_PATTERN = r"^[A-Z]{3,4}-[A-Z]{3}-\d{4}-\d{6}$"
 
 
@@ -36,14 +46,16 @@ class CaseSubmitted(EventData):
     """A case was accepted and stored by intake. Internal: carries the application."""
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.case.submitted.v1"
+    TOPIC: ClassVar[str] = "case.submitted.v1"
+    PUBLIC: ClassVar[bool] = False
 
     case_id: str
     file_number: str = Field(pattern=FILE_NUMBER_PATTERN)
     service: ServiceId
     owner_ags: str = Field(pattern=AGS_PATTERN)
-    submitted_at: datetime
+    submitted_at: AwareDatetime
     channel: Literal["web", "api", "import"]
-    applicant: Applicant
+    applicant: Applicant = Field(json_schema_extra=PERSONAL)
     payload: dict[str, Any] = Field(
         default_factory=dict,
         description="Service-specific application data as filed; schema owned by the service.",
@@ -81,6 +93,8 @@ class CaseRouted(EventData):
     """Routing assigned the case to a worker pool. Public."""
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.case.routed.v1"
+    TOPIC: ClassVar[str] = "case.routed.v1"
+    PUBLIC: ClassVar[bool] = True
 
     case_id: str
     file_number: str = Field(pattern=FILE_NUMBER_PATTERN)
@@ -91,7 +105,7 @@ class CaseRouted(EventData):
     agreement_ref: str | None = Field(
         default=None, description="The cooperation agreement when the case left its owner town."
     )
-    routed_at: datetime
+    routed_at: AwareDatetime
     decision: RoutingDecision
 
 
@@ -128,6 +142,8 @@ class CaseStatus(EventData):
     """A citizen-visible status change. Public; never names a clerk."""
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.case.status.v1"
+    TOPIC: ClassVar[str] = "case.status.v1"
+    PUBLIC: ClassVar[bool] = True
 
     case_id: str
     file_number: str = Field(pattern=FILE_NUMBER_PATTERN)
@@ -139,4 +155,4 @@ class CaseStatus(EventData):
     processing_ags: str | None = Field(default=None, pattern=AGS_PATTERN)
     processing_town: str | None = None
     pool_id: str | None = Field(default=None, pattern=POOL_ID_PATTERN)
-    occurred_at: datetime
+    occurred_at: AwareDatetime

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ikdz_contracts.cloudevents import AGS_PATTERN, EventData
+from ikdz_contracts.cloudevents import AGS_PATTERN, PERSONAL, EventData
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import POOL_ID_PATTERN
 
@@ -26,7 +26,7 @@ class FourEyes(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    excluded_actors: list[str] = Field(min_length=1)
+    excluded_actors: list[str] = Field(min_length=1, description="Pseudonymous staff ids.", json_schema_extra=PERSONAL)
     reason: str
 
 
@@ -34,6 +34,8 @@ class TaskRequested(EventData):
     """A domain service needs a human decision."""
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.task.requested.v1"
+    TOPIC: ClassVar[str] = "task.requested.v1"
+    PUBLIC: ClassVar[bool] = False
 
     task_id: str
     case_id: str
@@ -44,12 +46,14 @@ class TaskRequested(EventData):
     title_de: str
     instructions_de: str
     required_skills: list[str] = Field(default_factory=list)
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
     legal_deadline: date | None = None
     four_eyes: FourEyes | None = None
     outcomes: list[TaskOutcome] = Field(min_length=1)
     context: dict[str, Any] = Field(
-        default_factory=dict, description="What the clerk needs to decide; no more personal data than needed."
+        default_factory=dict,
+        description="What the clerk needs to decide; no more personal data than needed.",
+        json_schema_extra=PERSONAL,
     )
 
 
@@ -57,6 +61,8 @@ class TaskCompleted(EventData):
     """A clerk decided a task."""
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.task.completed.v1"
+    TOPIC: ClassVar[str] = "task.completed.v1"
+    PUBLIC: ClassVar[bool] = False
 
     task_id: str
     case_id: str
@@ -64,6 +70,6 @@ class TaskCompleted(EventData):
     kind: str
     outcome: str
     reason: str = Field(min_length=1)
-    completed_by: str = Field(description="Pseudonymous staff id.")
+    completed_by: str = Field(description="Pseudonymous staff id.", json_schema_extra=PERSONAL)
     acting_ags: str = Field(pattern=AGS_PATTERN)
-    completed_at: datetime
+    completed_at: AwareDatetime
