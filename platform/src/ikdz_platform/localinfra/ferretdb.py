@@ -1,0 +1,63 @@
+"""FerretDB v1 with its SQLite backend: a MongoDB-protocol store in one Go binary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ikdz_platform.localinfra.build import ensure_ferretdb_binary
+from ikdz_platform.localinfra.ports import LOOPBACK, free_port, is_listening
+from ikdz_platform.localinfra.server import LocalServer
+
+
+def mongodb_ping(uri: str, *, timeout_ms: int = 2000) -> bool:
+    """Whether ``ping`` succeeds against *uri* within *timeout_ms*."""
+    from pymongo import MongoClient  # noqa: PLC0415 - keep importing this module cheap
+    from pymongo.errors import PyMongoError  # noqa: PLC0415
+
+    client: MongoClient[dict[str, object]] = MongoClient(
+        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, socketTimeoutMS=timeout_ms
+    )
+    try:
+        client.admin.command("ping")
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+    return True
+
+
+class LocalFerretDB(LocalServer):
+    """FerretDB on 127.0.0.1:*port* (0 picks a free port) storing SQLite files in ``<data_dir>/sqlite``."""
+
+    name = "ferretdb"
+    ready_timeout = 30.0
+    stop_timeout = 15.0
+
+    def __init__(
+        self, data_dir: Path | str, port: int = 0, *, version: str | None = None, log_level: str = "warn"
+    ) -> None:
+        super().__init__(data_dir)
+        self.port = port or free_port()
+        self.version = version
+        self.log_level = log_level
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://{LOOPBACK}:{self.port}/?directConnection=true"
+
+    def _prepare(self) -> list[str]:
+        binary = ensure_ferretdb_binary(self.version)
+        sqlite_dir = self.data_dir / "sqlite"
+        sqlite_dir.mkdir(parents=True, exist_ok=True)
+        return [
+            str(binary),
+            "-listen",
+            f"{LOOPBACK}:{self.port}",
+            "-data-dir",
+            str(sqlite_dir),
+            "-log-level",
+            self.log_level,
+        ]
+
+    def _probe(self) -> bool:
+        return is_listening(self.port) and mongodb_ping(self.uri)
