@@ -21,11 +21,11 @@ import structlog
 from faststream import AckPolicy, BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from ikdz_contracts.cloudevents import CloudEvent, EventData, decode
+from ikdz_contracts.topics import dlq
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from ikdz_contracts.cloudevents import CloudEvent, EventData, decode
-from ikdz_contracts.topics import dlq
 from ikdz_platform.logs import bound_event, trace_id_of
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 
@@ -81,7 +81,9 @@ class DeadLetterPolicy:
                 "x-dlq-consumer-group": self.group_id.encode(),
             }
         )
-        await self.producer.send_all([OutgoingMessage(topic=topic, key=record.key, value=record.value, headers=headers)])
+        await self.producer.send_all(
+            [OutgoingMessage(topic=topic, key=record.key, value=record.value, headers=headers)]
+        )
         DEAD_LETTERED.labels(record.topic).inc()
         log.error(
             "message_dead_lettered",
@@ -127,9 +129,9 @@ class _DeadLetterMiddleware(BaseMiddleware):
 
     async def after_processed(
         self,
-        exc_type: type[BaseException] | None = None,
+        exc_type: type[BaseException] | None = None,  # noqa: ARG002 - FastStream's signature
         exc_val: BaseException | None = None,
-        exc_tb: TracebackType | None = None,
+        exc_tb: TracebackType | None = None,  # noqa: ARG002
     ) -> bool | None:
         """Errors raised while FastStream parsed the record, before the handler ran, end here."""
         if exc_val is None or not isinstance(exc_val, Exception) or isinstance(exc_val, asyncio.CancelledError):

@@ -8,13 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from ikdz_contracts.asyncapi import asyncapi_document
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
-def ops_router(checks: Mapping[str, ReadinessCheck], asyncapi: Callable[[], dict[str, Any]]) -> APIRouter:
+def ops_router(checks: Mapping[str, ReadinessCheck], topic_prefix: str) -> APIRouter:
     """``/healthz`` (the process answers), ``/readyz`` (broker and store reachable), ``/metrics``,
     ``/asyncapi.json`` (the event contracts of all topics)."""
     router = APIRouter(tags=["operations"])
@@ -36,7 +37,7 @@ def ops_router(checks: Mapping[str, ReadinessCheck], asyncapi: Callable[[], dict
 
     @router.get("/asyncapi.json", summary="AsyncAPI 3 document of all IKDZ topics")
     async def asyncapi_json() -> dict[str, Any]:
-        return asyncapi()
+        return asyncapi_document(topic_prefix)
 
     return router
 
@@ -92,7 +93,10 @@ class BodySizeLimit:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 PROCESSED_FIELD = "processed_events"
 
 
@@ -25,4 +24,3 @@ def mark_applied(update: dict[str, Any], event_id: str) -> dict[str, Any]:
     merged = {op: dict(fields) for op, fields in update.items()}
     merged.setdefault("$push", {})[PROCESSED_FIELD] = event_id
     return merged
-

@@ -16,11 +16,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import structlog
+from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
+from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
 
-from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
-from ikdz_contracts.ids import new_id
 from ikdz_platform.producer import OutgoingMessage
 
 log = structlog.get_logger(__name__)

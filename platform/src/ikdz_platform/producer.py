@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
-
 from ikdz_contracts.cloudevents import CONTENT_TYPE
 
 

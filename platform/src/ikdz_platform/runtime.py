@@ -4,18 +4,22 @@ import or construction time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ikdz_platform.consumer import DeadLetterPolicy
+from ikdz_platform.http import ops_router
 from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.problems import install_problem_handlers
 from ikdz_platform.producer import EventProducer
 from ikdz_platform.settings import PlatformSettings
 from ikdz_platform.topic_admin import ensure_topics
@@ -50,12 +54,18 @@ class ServiceRuntime:
             enable_idempotence=True,
             acks="all",
             graceful_timeout=10.0,
-            logger=structlog.get_logger("faststream"),
+            logger=logging.getLogger("faststream"),
+            log_level=logging.DEBUG,  # per-message lines only when debugging; errors still log
         )
         self.group_id = f"ikdz-{service}"
         self._topics_to_create: list[str] = []
         self._outbox_collections: list[AsyncCollection[Document]] = []
         self.relay: OutboxRelay | None = None
+        self._startup_steps: list[Callable[[], Awaitable[None]]] = []
+
+    def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` at start-up once the store answers, before consumers start (e.g. indexes)."""
+        self._startup_steps.append(step)
 
     def create_topics(self, topics: Sequence[str], *, with_dead_letters: bool = False) -> None:
         """Declare topics this service needs; they are created at start-up if missing."""
@@ -90,9 +100,11 @@ class ServiceRuntime:
             replication_factor=self.settings.topic_replication_factor,
         )
         await self.ping_store()
+        for step in self._startup_steps:
+            await step()
         await self.producer.start()
         await self.broker.start()
-        if self.relay:
+        if self.relay and self.settings.outbox_relay_enabled:
             self.relay.start()
         log.info("service_started", topics=len(self._topics_to_create))
 
@@ -103,6 +115,16 @@ class ServiceRuntime:
         await self.producer.stop()
         await self.mongo.close()
         log.info("service_stopped")
+
+    def create_app(self, *, title: str, description: str) -> FastAPI:
+        """The service's FastAPI app: lifespan, problem responses, health, readiness, metrics, AsyncAPI."""
+        app = FastAPI(title=title, version="1", description=description, lifespan=self.lifespan)
+        install_problem_handlers(app)
+        app.include_router(
+            ops_router({"kafka": self.ping_broker, "store": self.ping_store}, self.settings.topic_prefix)
+        )
+        app.state.runtime = self
+        return app
 
     @asynccontextmanager
     async def lifespan(self, _app: object) -> AsyncIterator[None]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ikdz_contracts.topics import DEFAULT_PREFIX, Topics
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from ikdz_contracts.topics import DEFAULT_PREFIX, Topics
 
 Environment = Literal["dev", "test", "prod"]
 
@@ -76,6 +75,11 @@ class PlatformSettings(BaseSettings):
         gt=0,
         validation_alias=_env("IKDZ_OUTBOX_POLL_SECONDS"),
         description="How often the outbox relay looks for pending events it was not told about.",
+    )
+    outbox_relay_enabled: bool = Field(
+        default=True,
+        validation_alias=_env("IKDZ_OUTBOX_RELAY_ENABLED"),
+        description="Run the outbox relay in this process (turn off to run it in a separate replica).",
     )
     outbox_lease_seconds: float = Field(
         default=30.0,

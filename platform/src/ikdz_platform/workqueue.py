@@ -1,0 +1,150 @@
+"""The part every domain service shares: take cases from its pools' work topics and confirm them.
+
+A domain service replica consumes the work topics of the pools it is started for (``POOLS``), stores
+each case once (the case id is the document id, so a redelivered work item changes nothing) and, in
+the same write, queues a ``case.status`` "In Bearbeitung" that names the processing pool and town.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from ikdz_contracts.cloudevents import CloudEvent, new_event
+from ikdz_contracts.events import CaseState, CaseStatus, CaseSubmitted
+from ikdz_contracts.reference.municipalities import MunicipalityRegistry
+from ikdz_contracts.services import ServiceId
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import NoDecode
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
+
+from ikdz_platform.consumer import PoisonMessage, subscribe
+from ikdz_platform.outbox import new_document_outbox, outbox_entry
+from ikdz_platform.runtime import ServiceRuntime
+from ikdz_platform.settings import PlatformSettings
+
+Document = dict[str, Any]
+Clock = Callable[[], datetime]
+PILOT_POOLS = ("wurzen", "augustusburg")
+
+
+class WorkerSettings(PlatformSettings):
+    """Settings of a domain-service replica: which pools' work topics it consumes."""
+
+    pools: Annotated[list[str], NoDecode] = Field(
+        default=list(PILOT_POOLS),
+        min_length=1,
+        validation_alias=AliasChoices("POOLS"),
+        description="Comma-separated ids of the pools whose work topics this replica consumes.",
+    )
+
+    @field_validator("pools", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+
+class AcceptWorkItem:
+    """Store a routed case in the domain service and tell the citizen it is being processed."""
+
+    def __init__(
+        self,
+        cases: AsyncCollection[Document],
+        service: ServiceId,
+        municipalities: MunicipalityRegistry,
+        status_topic: str,
+        notify: Callable[[], None],
+        clock: Clock,
+    ) -> None:
+        self._cases = cases
+        self._service = service
+        self._municipalities = municipalities
+        self._status_topic = status_topic
+        self._notify = notify
+        self._clock = clock
+
+    async def __call__(self, pool_id: str, item: CloudEvent[CaseSubmitted]) -> bool:
+        """Returns False when the case was accepted before (redelivery)."""
+        case = item.data
+        if case.service != self._service:
+            msg = f"work item for {case.service} on a {self._service} work topic"
+            raise PoisonMessage(msg)
+        if item.processingags is None:
+            msg = "work item without processingags"
+            raise PoisonMessage(msg)
+        town = self._municipalities.get(item.processingags)
+        now = self._clock()
+        status = CaseStatus(
+            case_id=case.case_id,
+            file_number=case.file_number,
+            service=case.service,
+            owner_ags=case.owner_ags,
+            state=CaseState.IN_PROGRESS,
+            label_de=CaseState.IN_PROGRESS.label_de,
+            processing_ags=item.processingags,
+            processing_town=town.display_name if town else item.processingags,
+            pool_id=pool_id,
+            occurred_at=now,
+        )
+        event = new_event(
+            status,
+            source=f"urn:ikdz:{self._service.value}",
+            subject=case.case_id,
+            ownerags=case.owner_ags,
+            processingags=item.processingags,
+            cause=item,
+        )
+        document = {
+            "_id": case.case_id,
+            "file_number": case.file_number,
+            "owner_ags": case.owner_ags,
+            "processing_ags": item.processingags,
+            "pool_id": pool_id,
+            "applicant": case.applicant.model_dump(mode="json"),
+            "payload": case.payload,
+            "submitted_at": case.submitted_at,
+            "accepted_at": now,
+            "state": CaseState.IN_PROGRESS.value,
+            **new_document_outbox([outbox_entry(self._status_topic, event)]),
+        }
+        try:
+            await self._cases.insert_one(document)
+        except DuplicateKeyError:
+            return False
+        self._notify()
+        return True
+
+
+def consume_pools(
+    runtime: ServiceRuntime,
+    service: ServiceId,
+    pools: list[str],
+    municipalities: MunicipalityRegistry,
+) -> AsyncCollection[Document]:
+    """Wire the work topics of ``pools`` to a case collection; returns the collection."""
+    cases: AsyncCollection[Document] = runtime.db["cases"]
+    relay = runtime.outbox(cases)
+    accept = AcceptWorkItem(
+        cases, service, municipalities, runtime.topics.case_status, relay.notify, lambda: datetime.now(UTC)
+    )
+    runtime.create_topics([runtime.topics.case_status])
+    for pool_id in pools:
+        topic = runtime.topics.work(service, pool_id)
+        runtime.create_topics([topic], with_dead_letters=True)
+        _subscribe_pool(runtime, pool_id, topic, accept)
+    return cases
+
+
+def _subscribe_pool(
+    runtime: ServiceRuntime,
+    pool_id: str,
+    topic: str,
+    accept: AcceptWorkItem,
+) -> None:
+    # One consumer group per service and pool, so ops can add replicas for one busy pool only.
+    @subscribe(runtime.broker, topic, CaseSubmitted, group_id=f"{runtime.group_id}-{pool_id}")
+    async def on_work_item(item: CloudEvent[CaseSubmitted]) -> None:
+        """Accept a case routed to this pool."""
+        await accept(pool_id, item)

@@ -1,0 +1,54 @@
+"""Cases in MongoDB (or FerretDB): one document per case, carrying its outbox and applied events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ikdz_platform.inbox import mark_applied, not_yet_applied
+from ikdz_platform.outbox import new_document_outbox
+from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError as MongoDuplicateKeyError
+
+from ikdz_intake.app.ports import DuplicateKeyError
+from ikdz_intake.domain.case import StatusEntry
+
+Document = dict[str, Any]
+
+
+class MongoCaseRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.cases: AsyncCollection[Document] = db["cases"]
+        self._counters: AsyncCollection[Document] = db["counters"]
+
+    async def create_indexes(self) -> None:
+        await self.cases.create_index("idempotency_key", unique=True, name="idempotency_key_unique")
+        await self.cases.create_index("file_number", unique=True, name="file_number_unique")
+        await self.cases.create_index("outbox_pending", name="outbox_pending")
+
+    async def next_sequence(self, counter: str) -> int:
+        doc = await self._counters.find_one_and_update(
+            {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        assert doc is not None  # upsert always returns the document
+        return int(doc["value"])
+
+    async def insert(self, case: Document, outbox: list[Document]) -> None:
+        try:
+            await self.cases.insert_one({**case, **new_document_outbox(outbox)})
+        except MongoDuplicateKeyError as error:
+            raise DuplicateKeyError(str(error)) from None
+
+    async def find_by_idempotency_key(self, key: str) -> Document | None:
+        return await self.cases.find_one({"idempotency_key": key})
+
+    async def get(self, case_id: str) -> Document | None:
+        return await self.cases.find_one({"_id": case_id}, projection={"outbox": 0})
+
+    async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
+        result = await self.cases.update_one(
+            {"_id": case_id, **not_yet_applied(event_id)},
+            mark_applied({"$push": {"status": entry.model_dump(mode="python")}}, event_id),
+        )
+        return result.modified_count == 1

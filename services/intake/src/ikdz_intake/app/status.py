@@ -1,0 +1,72 @@
+"""Use cases for the status projection: apply ``case.status`` events, read a case's history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ikdz_contracts.cloudevents import CloudEvent
+from ikdz_contracts.events import CaseState, CaseStatus
+
+from ikdz_intake.app.ports import CaseRepository
+from ikdz_intake.domain.case import StatusEntry, current_state, ordered, token_matches
+from ikdz_intake.errors import CaseNotFoundError
+
+
+class ApplyStatus:
+    """Project a status event onto the case; a redelivered event changes nothing."""
+
+    def __init__(self, repository: CaseRepository) -> None:
+        self._repository = repository
+
+    async def __call__(self, event: CloudEvent[CaseStatus]) -> bool:
+        data = event.data
+        entry = StatusEntry(
+            state=data.state,
+            label_de=data.label_de,
+            message_de=data.message_de,
+            processing_town=data.processing_town,
+            pool_id=data.pool_id,
+            occurred_at=data.occurred_at,
+        )
+        return await self._repository.add_status(data.case_id, entry, event.id)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the citizen (holder of the status token) may see. Never a clerk's name."""
+
+    case_id: str
+    file_number: str
+    service: str
+    owner_ags: str
+    owner_town: str
+    submitted_at: datetime
+    state: CaseState
+    history: list[StatusEntry]
+
+
+class ViewCase:
+    def __init__(self, repository: CaseRepository, token_secret: bytes) -> None:
+        self._repository = repository
+        self._secret = token_secret
+
+    async def __call__(self, case_id: str, token: str) -> CaseView:
+        """Raises ``CaseNotFoundError`` for an unknown case and for a wrong token alike, so a token
+        holder learns nothing about other cases."""
+        if not token_matches(self._secret, case_id, token):
+            raise CaseNotFoundError(case_id)
+        case = await self._repository.get(case_id)
+        if case is None:
+            raise CaseNotFoundError(case_id)
+        history = ordered([StatusEntry.model_validate(entry) for entry in case["status"]])
+        return CaseView(
+            case_id=case_id,
+            file_number=case["file_number"],
+            service=case["service"],
+            owner_ags=case["owner_ags"],
+            owner_town=case["owner_town"],
+            submitted_at=case["submitted_at"],
+            state=current_state(history),
+            history=history,
+        )

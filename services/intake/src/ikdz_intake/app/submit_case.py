@@ -1,0 +1,106 @@
+"""Use case: accept a case. It is stored together with its ``case.submitted`` event before the
+client hears back, so an acknowledged case is never lost (the outbox relay publishes the event)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ikdz_contracts.cloudevents import new_event
+from ikdz_contracts.events import CaseState, CaseSubmitted
+from ikdz_contracts.ids import new_id
+from ikdz_contracts.reference.municipalities import MunicipalityRegistry
+from ikdz_contracts.topics import Topics
+from ikdz_platform.outbox import outbox_entry
+
+from ikdz_intake.app.ports import CaseRepository, Clock, DuplicateKeyError, Notifier
+from ikdz_intake.domain.case import StatusEntry, file_number, fingerprint
+from ikdz_intake.domain.submission import CaseSubmission
+from ikdz_intake.errors import IdempotencyConflictError, UnknownMunicipalityError
+
+SOURCE = "urn:ikdz:intake"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    case_id: str
+    file_number: str
+    replayed: bool
+
+
+class SubmitCase:
+    def __init__(
+        self,
+        repository: CaseRepository,
+        municipalities: MunicipalityRegistry,
+        topics: Topics,
+        clock: Clock,
+        relay: Notifier,
+    ) -> None:
+        self._repository = repository
+        self._municipalities = municipalities
+        self._topics = topics
+        self._clock = clock
+        self._relay = relay
+
+    async def __call__(self, submission: CaseSubmission, idempotency_key: str | None) -> Accepted:
+        town = self._municipalities.get(submission.owner_ags)
+        if town is None:
+            raise UnknownMunicipalityError(submission.owner_ags)
+        request_fingerprint = fingerprint(submission.model_dump(mode="json"))
+        if idempotency_key is not None:
+            existing = await self._repository.find_by_idempotency_key(idempotency_key)
+            if existing is not None:
+                return self._replay(existing, idempotency_key, request_fingerprint)
+
+        now = self._clock()
+        case_id = new_id()
+        sequence = await self._repository.next_sequence(f"{town.short_code}-{submission.service.code}-{now.year}")
+        number = file_number(town.short_code, submission.service, now.year, sequence)
+        event = new_event(
+            CaseSubmitted(
+                case_id=case_id,
+                file_number=number,
+                service=submission.service,
+                owner_ags=submission.owner_ags,
+                submitted_at=now,
+                channel=submission.channel,
+                applicant=submission.applicant,
+                payload=submission.payload,
+            ),
+            source=SOURCE,
+            subject=case_id,
+            ownerags=submission.owner_ags,
+            time=now,
+        )
+        received = StatusEntry(state=CaseState.RECEIVED, label_de=CaseState.RECEIVED.label_de, occurred_at=now)
+        case = {
+            "_id": case_id,
+            "file_number": number,
+            "service": submission.service.value,
+            "owner_ags": submission.owner_ags,
+            "owner_town": town.display_name,
+            "channel": submission.channel,
+            "applicant": submission.applicant.model_dump(mode="json"),
+            "payload": submission.payload,
+            "submitted_at": now,
+            # Without a client key the case id is the key, so the unique index never collides.
+            "idempotency_key": idempotency_key or f"case:{case_id}",
+            "request_fingerprint": request_fingerprint,
+            "status": [received.model_dump(mode="python")],
+        }
+        try:
+            await self._repository.insert(case, [outbox_entry(self._topics.case_submitted, event)])
+        except DuplicateKeyError:
+            # A concurrent request with the same key won the race.
+            existing = await self._repository.find_by_idempotency_key(idempotency_key or "")
+            if existing is None:
+                raise
+            return self._replay(existing, idempotency_key or "", request_fingerprint)
+        self._relay.notify()
+        return Accepted(case_id=case_id, file_number=number, replayed=False)
+
+    @staticmethod
+    def _replay(existing: dict[str, object], key: str, request_fingerprint: str) -> Accepted:
+        if existing["request_fingerprint"] != request_fingerprint:
+            raise IdempotencyConflictError(key)
+        return Accepted(case_id=str(existing["_id"]), file_number=str(existing["file_number"]), replayed=True)

@@ -1,0 +1,129 @@
+"""REST API for portals and integrators: submit a case, read its status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+from ikdz_platform.problems import PROBLEM, problem
+from pydantic import BaseModel, Field
+
+from ikdz_intake.app.status import CaseView, ViewCase
+from ikdz_intake.app.submit_case import SubmitCase
+from ikdz_intake.domain.case import access_token
+from ikdz_intake.domain.submission import CaseSubmission
+from ikdz_intake.errors import CaseNotFoundError, IdempotencyConflictError, UnknownMunicipalityError
+
+IDEMPOTENCY_KEY = Header(
+    alias="Idempotency-Key",
+    min_length=8,
+    max_length=128,
+    pattern=r"^[A-Za-z0-9._:-]+$",
+    description="Client-chosen key; repeating a request with it returns the same case.",
+)
+
+
+class CaseCreated(BaseModel):
+    case_id: str
+    file_number: str
+    status_url: str = Field(description="API status URL; carries the case's access token.")
+    status_page_url: str = Field(description="Citizen status page; carries the case's access token.")
+
+
+class StatusEntryOut(BaseModel):
+    state: str
+    label_de: str
+    message_de: str | None
+    processing_town: str | None
+    pool_id: str | None
+    occurred_at: str
+
+
+class CaseStatusOut(BaseModel):
+    case_id: str
+    file_number: str
+    service: str
+    owner_ags: str
+    owner_town: str
+    submitted_at: str
+    state: str
+    label_de: str
+    history: list[StatusEntryOut]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Idempotency-Key reused with another body", "content": {PROBLEM: {}}},
+    413: {"description": "Body too large", "content": {PROBLEM: {}}},
+    422: {"description": "Invalid fields, one error per field", "content": {PROBLEM: {}}},
+}
+
+
+def api_router(submit: SubmitCase, view: ViewCase, token_secret: bytes, base_url: str) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+    @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
+    async def submit_case(
+        submission: CaseSubmission,
+        response: Response,
+        idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+    ) -> CaseCreated | JSONResponse:
+        """File a case; answered only after the case and its event are stored."""
+        try:
+            accepted = await submit(submission, idempotency_key)
+        except UnknownMunicipalityError as error:
+            return problem(
+                422,
+                "Invalid request",
+                "The request has invalid or missing fields.",
+                [{"field": "owner_ags", "message": str(error), "code": "unknown_municipality"}],
+            )
+        except IdempotencyConflictError as error:
+            return problem(409, "Idempotency conflict", str(error))
+        token = access_token(token_secret, accepted.case_id)
+        response.headers["Location"] = f"{base_url}/api/v1/cases/{accepted.case_id}"
+        if accepted.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return CaseCreated(
+            case_id=accepted.case_id,
+            file_number=accepted.file_number,
+            status_url=f"{base_url}/api/v1/cases/{accepted.case_id}?token={token}",
+            status_page_url=f"{base_url}/vorgaenge/{accepted.case_id}?token={token}",
+        )
+
+    @router.get("/cases/{case_id}", response_model=CaseStatusOut, responses={404: {"content": {PROBLEM: {}}}})
+    async def case_status(
+        case_id: str, token: Annotated[str, Query(min_length=1, max_length=128)]
+    ) -> CaseStatusOut | JSONResponse:
+        """A case's status history; needs the token of its status URL."""
+        try:
+            case = await view(case_id, token)
+        except CaseNotFoundError:
+            return problem(404, "Not found", "No case with this id and token.")
+        return _status_out(case)
+
+    return router
+
+
+def _status_out(case: CaseView) -> CaseStatusOut:
+    return CaseStatusOut(
+        case_id=case.case_id,
+        file_number=case.file_number,
+        service=case.service,
+        owner_ags=case.owner_ags,
+        owner_town=case.owner_town,
+        submitted_at=case.submitted_at.isoformat(),
+        state=case.state.value,
+        label_de=case.state.label_de,
+        history=[
+            StatusEntryOut(
+                state=entry.state.value,
+                label_de=entry.label_de,
+                message_de=entry.message_de,
+                processing_town=entry.processing_town,
+                pool_id=entry.pool_id,
+                occurred_at=entry.occurred_at.isoformat(),
+            )
+            for entry in case.history
+        ],
+    )

@@ -1,0 +1,25 @@
+"""Intake's errors; entrypoints map them to HTTP problems."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Base of intake's errors."""
+
+
+class UnknownMunicipalityError(IntakeError):
+    def __init__(self, ags: str) -> None:
+        super().__init__(f"no Saxon municipality has the AGS {ags}")
+        self.ags = ags
+
+
+class IdempotencyConflictError(IntakeError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key {key!r} was used before with a different request body")
+        self.key = key
+
+
+class CaseNotFoundError(IntakeError):
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"no case {case_id}")
+        self.case_id = case_id

@@ -1,0 +1,136 @@
+"""Use case: route a submitted case to a pool, hand it to the pool's work topic, tell everyone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ikdz_contracts.cloudevents import CloudEvent, DataT, new_event
+from ikdz_contracts.events import CaseRouted, CaseState, CaseStatus, CaseSubmitted
+from ikdz_contracts.reference.municipalities import MunicipalityRegistry
+from ikdz_contracts.topics import Topics
+from ikdz_platform.outbox import outbox_entry
+
+from ikdz_routing.app.ports import Clock, Notifier, RouteRepository
+from ikdz_routing.domain.config import RoutingConfig
+from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
+
+SOURCE = "urn:ikdz:routing"
+UNROUTABLE_DE = (
+    "Die zuständige Gemeinde bietet diesen Dienst noch nicht über das Dienstleistungszentrum an. "
+    "Bitte wenden Sie sich direkt an Ihre Gemeinde."
+)
+
+
+def _caused_by(submitted: CloudEvent[CaseSubmitted], data: DataT, processing_ags: str | None) -> CloudEvent[DataT]:
+    return new_event(
+        data,
+        source=SOURCE,
+        subject=submitted.subject,
+        ownerags=submitted.ownerags,
+        processingags=processing_ags,
+        cause=submitted,
+    )
+
+
+def _status(case: CaseSubmitted, state: CaseState, at: datetime, **details: Any) -> CaseStatus:
+    return CaseStatus(
+        case_id=case.case_id,
+        file_number=case.file_number,
+        service=case.service,
+        owner_ags=case.owner_ags,
+        state=state,
+        label_de=state.label_de,
+        occurred_at=at,
+        **details,
+    )
+
+
+class RouteCase:
+    def __init__(
+        self,
+        repository: RouteRepository,
+        config: RoutingConfig,
+        municipalities: MunicipalityRegistry,
+        topics: Topics,
+        clock: Clock,
+        relay: Notifier,
+    ) -> None:
+        self._repository = repository
+        self.config = config
+        self._municipalities = municipalities
+        self._topics = topics
+        self._clock = clock
+        self._relay = relay
+
+    async def __call__(self, submitted: CloudEvent[CaseSubmitted]) -> None:
+        case = submitted.data
+        if await self._repository.exists(case.case_id):
+            return  # routed before: a case stays where it was routed
+        now = self._clock()
+        to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills))
+        backlog = await self._repository.open_cases([pool.id for pool in self.config.pools])
+        outcome = decide(to_route, self.config, backlog, now.date())
+        route: dict[str, Any] = {
+            "_id": case.case_id,
+            "file_number": case.file_number,
+            "service": case.service.value,
+            "owner_ags": case.owner_ags,
+            "routed_at": now,
+            "decision": outcome.decision.model_dump(mode="json"),
+            "pool_id": None,
+            "open": False,
+        }
+        if isinstance(outcome, Routed):
+            entries = self._routed(submitted, outcome, now)
+            route.update(
+                pool_id=outcome.pool.id,
+                processing_ags=outcome.pool.processing_ags,
+                agreement_ref=outcome.agreement_ref,
+                open=True,
+            )
+        else:
+            rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
+            entries = [outbox_entry(self._topics.case_status, _caused_by(submitted, rejected, None))]
+        if await self._repository.insert(route, entries):
+            self._relay.notify()
+
+    def _routed(self, submitted: CloudEvent[CaseSubmitted], outcome: Routed, now: datetime) -> list[dict[str, Any]]:
+        """The work item for the pool, ``case.routed`` for integrators, ``case.status`` for the citizen."""
+        case, pool = submitted.data, outcome.pool
+        town = self._municipalities.get(pool.processing_ags)
+        routed = CaseRouted(
+            case_id=case.case_id,
+            file_number=case.file_number,
+            service=case.service,
+            owner_ags=case.owner_ags,
+            pool_id=pool.id,
+            processing_ags=pool.processing_ags,
+            agreement_ref=outcome.agreement_ref,
+            routed_at=now,
+            decision=outcome.decision,
+        )
+        forwarded = _status(
+            case,
+            CaseState.ROUTED,
+            now,
+            processing_ags=pool.processing_ags,
+            processing_town=town.display_name if town else pool.processing_ags,
+            pool_id=pool.id,
+        )
+        return [
+            outbox_entry(self._topics.work(case.service, pool.id), _caused_by(submitted, case, pool.processing_ags)),
+            outbox_entry(self._topics.case_routed, _caused_by(submitted, routed, pool.processing_ags)),
+            outbox_entry(self._topics.case_status, _caused_by(submitted, forwarded, pool.processing_ags)),
+        ]
+
+
+class CloseCase:
+    """A case reached a final state: it no longer counts against its pool's backlog."""
+
+    def __init__(self, repository: RouteRepository) -> None:
+        self._repository = repository
+
+    async def __call__(self, event: CloudEvent[CaseStatus]) -> None:
+        if event.data.state.is_final:
+            await self._repository.close(event.data.case_id)

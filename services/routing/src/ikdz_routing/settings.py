@@ -1,0 +1,19 @@
+"""Routing settings (env prefix ``ROUTING_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ikdz_platform.settings import PlatformSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from ikdz_routing.adapters.config_file import PILOT_CONFIG
+
+
+class RoutingSettings(PlatformSettings):
+    model_config = SettingsConfigDict(env_prefix="ROUTING_", extra="ignore", frozen=True)
+
+    config_file: Path = Field(
+        default=PILOT_CONFIG, description="YAML file with pools and cooperation agreements (see config/pilot.yaml)."
+    )
