@@ -23,7 +23,7 @@ def _env(name: str) -> AliasChoices:
 class PlatformSettings(BaseSettings):
     """Connection, topic, logging and delivery settings."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, validate_by_name=True)
 
     environment: Environment = Field(
         default="dev", validation_alias=_env("IKDZ_ENVIRONMENT"), description="dev, test or prod."

@@ -1,0 +1,57 @@
+"""In-memory fakes of intake's ports; they record what they were given."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from ikdz_intake.app.ports import DuplicateKeyError
+from ikdz_intake.domain.case import StatusEntry
+
+
+class FakeCaseRepository:
+    def __init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.counters: dict[str, int] = {}
+
+    async def next_sequence(self, counter: str) -> int:
+        self.counters[counter] = self.counters.get(counter, 0) + 1
+        return self.counters[counter]
+
+    async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
+        if case["_id"] in self.cases or any(
+            c["idempotency_key"] == case["idempotency_key"] for c in self.cases.values()
+        ):
+            raise DuplicateKeyError(case["idempotency_key"])
+        self.cases[case["_id"]] = {**copy.deepcopy(case), "outbox": outbox, "processed_events": []}
+
+    async def find_by_idempotency_key(self, key: str) -> dict[str, Any] | None:
+        return next((c for c in self.cases.values() if c["idempotency_key"] == key), None)
+
+    async def get(self, case_id: str) -> dict[str, Any] | None:
+        return self.cases.get(case_id)
+
+    async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
+        case = self.cases.get(case_id)
+        if case is None or event_id in case["processed_events"]:
+            return False
+        case["status"].append(entry.model_dump(mode="python"))
+        case["processed_events"].append(event_id)
+        return True
+
+
+class FakeRelay:
+    def __init__(self) -> None:
+        self.notified = 0
+
+    def notify(self) -> None:
+        self.notified += 1
+
+
+class FixedClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now

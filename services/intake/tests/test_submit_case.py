@@ -1,0 +1,92 @@
+"""The submit use case against fakes: idempotency, validation against the municipality list, outbox."""
+
+from __future__ import annotations
+
+import pytest
+from ikdz_contracts.cloudevents import decode
+from ikdz_contracts.events import Applicant, CaseSubmitted
+from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.services import ServiceId
+from ikdz_contracts.topics import Topics
+from ikdz_intake.app.submit_case import SubmitCase
+from ikdz_intake.domain.submission import CaseSubmission
+from ikdz_intake.errors import IdempotencyConflictError, UnknownMunicipalityError
+
+from .fakes import FakeCaseRepository, FakeRelay, FixedClock
+
+
+def submission(**changes: object) -> CaseSubmission:
+    data: dict[str, object] = {
+        "service": ServiceId.TRADE_REGISTRATION,
+        "owner_ags": "14729410",
+        "applicant": Applicant(kind="natural_person", name="Erika Mustermann"),
+        "payload": {"activity": "Webdesign"},
+    }
+    return CaseSubmission.model_validate({**data, **changes})
+
+
+@pytest.fixture
+def repo() -> FakeCaseRepository:
+    return FakeCaseRepository()
+
+
+@pytest.fixture
+def relay() -> FakeRelay:
+    return FakeRelay()
+
+
+@pytest.fixture
+def submit(repo: FakeCaseRepository, relay: FakeRelay) -> SubmitCase:
+    return SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock(), relay)
+
+
+async def test_a_case_is_stored_with_its_event_and_the_relay_is_woken(
+    submit: SubmitCase, repo: FakeCaseRepository, relay: FakeRelay
+) -> None:
+    accepted = await submit(submission(), "key-00000001")
+
+    assert accepted.file_number == "WUR-GEW-2026-000001"
+    assert not accepted.replayed
+    stored = repo.cases[accepted.case_id]
+    assert stored["owner_town"] == "Wurzen"
+    assert [e["state"] for e in stored["status"]] == ["received"]
+    [entry] = stored["outbox"]
+    assert entry["topic"] == "t.case.submitted.v1"
+    event = decode(entry["value"], CaseSubmitted)
+    assert event.subject == accepted.case_id == event.data.case_id
+    assert event.ownerags == "14729410"
+    assert event.data.payload == {"activity": "Webdesign"}
+    assert relay.notified == 1
+
+
+async def test_file_numbers_count_per_town_service_and_year(submit: SubmitCase) -> None:
+    first = await submit(submission(), None)
+    second = await submit(submission(), None)
+    other_town = await submit(submission(owner_ags="14522020"), None)
+    other_service = await submit(submission(service=ServiceId.EINVOICE), None)
+    assert [first.file_number, second.file_number, other_town.file_number, other_service.file_number] == [
+        "WUR-GEW-2026-000001",
+        "WUR-GEW-2026-000002",
+        "AUG-GEW-2026-000001",
+        "WUR-ERE-2026-000001",
+    ]
+
+
+async def test_the_same_key_and_body_return_the_same_case(submit: SubmitCase, repo: FakeCaseRepository) -> None:
+    first = await submit(submission(), "key-00000001")
+    again = await submit(submission(), "key-00000001")
+    assert again.case_id == first.case_id and again.replayed
+    assert len(repo.cases) == 1
+
+
+async def test_the_same_key_with_another_body_is_a_conflict(submit: SubmitCase, repo: FakeCaseRepository) -> None:
+    await submit(submission(), "key-00000001")
+    with pytest.raises(IdempotencyConflictError):
+        await submit(submission(payload={"activity": "Bäckerei"}), "key-00000001")
+    assert len(repo.cases) == 1
+
+
+async def test_an_unknown_town_is_refused_and_nothing_is_stored(submit: SubmitCase, repo: FakeCaseRepository) -> None:
+    with pytest.raises(UnknownMunicipalityError):
+        await submit(submission(owner_ags="14999999"), None)
+    assert repo.cases == {} and repo.counters == {}
