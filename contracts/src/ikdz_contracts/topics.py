@@ -62,7 +62,7 @@ class Topics:
 
     def work(self, service: ServiceId, pool_id: str) -> str:
         """The work queue of one pool for one service: ``work.<service>.<pool>.v1``."""
-        if not _POOL_ID.match(pool_id):
+        if not _POOL_ID.fullmatch(pool_id):
             msg = f"invalid pool id {pool_id!r}: lower-case letters, digits and '-' only"
             raise ValueError(msg)
         return f"{self.prefix}work.{service.value}.{pool_id}.v1"
@@ -108,12 +108,12 @@ class DlqHeader(StrEnum):
 
 
 _DLQ_HEADER_DESCRIPTIONS = {
-    DlqHeader.REASON: "Human-readable reason: the error message, at most 1,000 characters.",
-    DlqHeader.ERROR_TYPE: "Qualified name of the exception class, e.g. pydantic_core.ValidationError.",
+    DlqHeader.REASON: "Human-readable reason, `<ErrorType>: <message>` on one line, at most 2,000 characters.",
+    DlqHeader.ERROR_TYPE: "Class name of the exception, e.g. ValidationError.",
     DlqHeader.ORIGINAL_TOPIC: "Topic the record was consumed from.",
     DlqHeader.ORIGINAL_PARTITION: "Partition of the original record, decimal.",
     DlqHeader.ORIGINAL_OFFSET: "Offset of the original record, decimal.",
     DlqHeader.ATTEMPTS: "How many times the handler ran before the record was parked, decimal.",
-    DlqHeader.FAILED_AT: "When the last attempt failed, RFC 3339 in UTC.",
+    DlqHeader.FAILED_AT: "When the last attempt failed, ISO 8601 / RFC 3339 with offset, in UTC.",
     DlqHeader.CONSUMER_GROUP: "Consumer group (group_id) that gave up on the record.",
 }

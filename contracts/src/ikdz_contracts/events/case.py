@@ -27,7 +27,7 @@ __all__ = [
     "RoutingDecision",
 ]
 
-FILE_NUMBER_PATTERN = r"^[A-Z]{3,4}-[A-Z]{3}-\d{4}-\d{6}$"
+FILE_NUMBER_PATTERN = r"^[A-Z]{3,4}-[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
 
 
 class Applicant(BaseModel):

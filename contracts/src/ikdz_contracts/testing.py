@@ -1,0 +1,125 @@
+"""Valid sample events for tests in every service (pilot town Wurzen, fixed times and ids).
+
+Each builder takes keyword overrides for the data fields, e.g. ``case_status(state=CaseState.ROUTED)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ikdz_contracts.cloudevents import CloudEvent, DataT, new_event
+from ikdz_contracts.events import (
+    Applicant,
+    CaseRouted,
+    CaseState,
+    CaseStatus,
+    CaseSubmitted,
+    PoolCandidate,
+    RoutingDecision,
+    TaskCompleted,
+    TaskOutcome,
+    TaskRequested,
+)
+from ikdz_contracts.services import ServiceId
+
+WURZEN_AGS = "14729410"
+AUGUSTUSBURG_AGS = "14522020"
+SAMPLE_TIME = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+SAMPLE_CASE_ID = "0195590c-7a00-7000-8000-000000000001"
+SAMPLE_TASK_ID = "0195590c-7a00-7000-8000-0000000000a1"
+SAMPLE_FILE_NUMBER = "WUR-GEW-2026-000123"
+SAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def case_submitted(**overrides: Any) -> CaseSubmitted:
+    fields: dict[str, Any] = {
+        "case_id": SAMPLE_CASE_ID,
+        "file_number": SAMPLE_FILE_NUMBER,
+        "service": ServiceId.TRADE_REGISTRATION,
+        "owner_ags": WURZEN_AGS,
+        "submitted_at": SAMPLE_TIME,
+        "channel": "web",
+        "applicant": Applicant(kind="natural_person", name="Erika Mustermann", email="erika@example.org"),
+        "payload": {"activity": "Einzelhandel mit Backwaren", "start": "2026-04-01"},
+        "required_skills": ["gewerbe"],
+    }
+    return CaseSubmitted(**(fields | overrides))
+
+
+def case_routed(**overrides: Any) -> CaseRouted:
+    candidate = PoolCandidate(
+        pool_id="wurzen-gewerbe",
+        processing_ags=WURZEN_AGS,
+        eligible=True,
+        open_cases=4,
+        capacity_per_day=8.0,
+        expected_wait_days=0.5,
+        reason="own pool of the owner town",
+    )
+    fields: dict[str, Any] = {
+        "case_id": SAMPLE_CASE_ID,
+        "file_number": SAMPLE_FILE_NUMBER,
+        "service": ServiceId.TRADE_REGISTRATION,
+        "owner_ags": WURZEN_AGS,
+        "pool_id": "wurzen-gewerbe",
+        "processing_ags": WURZEN_AGS,
+        "routed_at": SAMPLE_TIME,
+        "decision": RoutingDecision(policy_version="1", reasons=["shortest expected wait"], candidates=[candidate]),
+    }
+    return CaseRouted(**(fields | overrides))
+
+
+def case_status(**overrides: Any) -> CaseStatus:
+    state = overrides.get("state", CaseState.RECEIVED)
+    fields: dict[str, Any] = {
+        "case_id": SAMPLE_CASE_ID,
+        "file_number": SAMPLE_FILE_NUMBER,
+        "service": ServiceId.TRADE_REGISTRATION,
+        "owner_ags": WURZEN_AGS,
+        "state": state,
+        "label_de": CaseState(state).label_de,
+        "occurred_at": SAMPLE_TIME,
+    }
+    return CaseStatus(**(fields | overrides))
+
+
+def task_requested(**overrides: Any) -> TaskRequested:
+    fields: dict[str, Any] = {
+        "task_id": SAMPLE_TASK_ID,
+        "case_id": SAMPLE_CASE_ID,
+        "service": ServiceId.TRADE_REGISTRATION,
+        "owner_ags": WURZEN_AGS,
+        "pool_id": "wurzen-gewerbe",
+        "kind": "gewerbe.review",
+        "title_de": "Gewerbeanmeldung prüfen",
+        "instructions_de": "Angaben zur Tätigkeit prüfen.",
+        "outcomes": [
+            TaskOutcome(code="accept", label_de="Annehmen"),
+            TaskOutcome(code="reject", label_de="Ablehnen"),
+        ],
+    }
+    return TaskRequested(**(fields | overrides))
+
+
+def task_completed(**overrides: Any) -> TaskCompleted:
+    fields: dict[str, Any] = {
+        "task_id": SAMPLE_TASK_ID,
+        "case_id": SAMPLE_CASE_ID,
+        "service": ServiceId.TRADE_REGISTRATION,
+        "kind": "gewerbe.review",
+        "outcome": "accept",
+        "reason": "Angaben vollständig.",
+        "completed_by": "staff-7f3a",
+        "acting_ags": WURZEN_AGS,
+        "completed_at": SAMPLE_TIME,
+    }
+    return TaskCompleted(**(fields | overrides))
+
+
+def envelope(data: DataT, *, source: str = "urn:ikdz:test", **kwargs: Any) -> CloudEvent[DataT]:
+    """Wrap sample data in an envelope about the sample case, owned by Wurzen."""
+    kwargs.setdefault("subject", getattr(data, "case_id", SAMPLE_CASE_ID))
+    kwargs.setdefault("ownerags", WURZEN_AGS)
+    kwargs.setdefault("time", SAMPLE_TIME)
+    return new_event(data, source=source, **kwargs)
