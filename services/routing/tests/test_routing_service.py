@@ -1,0 +1,103 @@
+"""Routing on the real broker and store: a submitted case lands on a pool's work topic, once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from ikdz_contracts.cloudevents import decode, encode, new_event
+from ikdz_contracts.events import Applicant, CaseRouted, CaseState, CaseStatus, CaseSubmitted
+from ikdz_contracts.services import ServiceId
+from ikdz_contracts.topics import Topics
+from ikdz_platform.producer import EventProducer, OutgoingMessage
+from ikdz_platform.testing.apps import running, settings_for
+from ikdz_platform.testing.infra import Infra
+from ikdz_platform.testing.topics import TopicReader
+from ikdz_routing.bootstrap import create_app
+from ikdz_routing.settings import RoutingSettings
+from pymongo import AsyncMongoClient
+
+pytestmark = pytest.mark.infra
+
+
+def submitted(case_id: str, owner_ags: str = "14729410") -> bytes:
+    data = CaseSubmitted(
+        case_id=case_id,
+        file_number="WUR-GEW-2026-000042",
+        service=ServiceId.TRADE_REGISTRATION,
+        owner_ags=owner_ags,
+        submitted_at=datetime.now(UTC),
+        channel="api",
+        applicant=Applicant(kind="natural_person", name="Erika Mustermann"),
+        payload={"activity": "Webdesign"},
+    )
+    return encode(new_event(data, source="urn:ikdz:intake", subject=case_id, ownerags=owner_ags))
+
+
+@pytest.fixture
+async def routing(infra: Infra, mongo_db_name: str, topic_prefix: str) -> AsyncIterator[Any]:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    # Wurzen's pool already has a longer backlog than Augustusburg's.
+    await mongo[mongo_db_name]["routes"].insert_many(
+        [{"_id": f"old-{i}", "pool_id": "wurzen", "open": True} for i in range(3)]
+    )
+    settings = settings_for(RoutingSettings, infra, database=mongo_db_name, topic_prefix=topic_prefix)
+    async with running(create_app(settings)):
+        yield mongo[mongo_db_name]
+    await mongo.close()
+
+
+async def test_a_wurzen_case_goes_to_augustusburg_when_wurzens_backlog_is_longer_and_only_once(
+    infra: Infra, topic_prefix: str, routing: Any
+) -> None:
+    topics = Topics(topic_prefix)
+    producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test")
+    await producer.start()
+    event = OutgoingMessage(topic=topics.case_submitted, key=b"case-r1", value=submitted("case-r1"))
+    await producer.send_all([event, event])  # redelivered
+    await producer.stop()
+
+    work_topic = topics.work(ServiceId.TRADE_REGISTRATION, "augustusburg")
+    async with TopicReader(infra.kafka_bootstrap_servers, work_topic, topics.case_routed, topics.case_status) as reader:
+        await reader.wait_for(lambda r: len(r) >= 3)
+        records = await reader.settle(1.5)
+    by_topic = {
+        topic: [r for r in records if r.topic == topic]
+        for topic in (work_topic, topics.case_routed, topics.case_status)
+    }
+    assert [len(v) for v in by_topic.values()] == [1, 1, 1], "one effect despite the redelivery"
+
+    work = decode(by_topic[work_topic][0].value, CaseSubmitted)
+    assert work.processingags == "14522020"
+    assert work.data.payload == {"activity": "Webdesign"}
+
+    routed = decode(by_topic[topics.case_routed][0].value, CaseRouted)
+    assert routed.data.pool_id == "augustusburg"
+    assert routed.data.agreement_ref == "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
+    assert "lowest expected wait" in routed.data.decision.reasons[0]
+    assert routed.causationid is not None
+
+    status = decode(by_topic[topics.case_status][0].value, CaseStatus)
+    assert status.data.state == CaseState.ROUTED
+    assert status.data.processing_town == "Augustusburg"
+    assert await routing["routes"].count_documents({"pool_id": "augustusburg", "open": True}) == 1
+
+
+async def test_a_town_that_is_not_onboarded_gets_a_plain_german_rejection(
+    infra: Infra, topic_prefix: str, routing: Any
+) -> None:
+    topics = Topics(topic_prefix)
+    producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test")
+    await producer.start()
+    await producer.send_all(
+        [OutgoingMessage(topic=topics.case_submitted, key=b"case-r2", value=submitted("case-r2", "14729160"))]
+    )
+    await producer.stop()
+
+    async with TopicReader(infra.kafka_bootstrap_servers, topics.case_status) as reader:
+        [record] = await reader.wait_for(lambda r: len(r) >= 1)
+    status = decode(record.value, CaseStatus)
+    assert status.data.state == CaseState.REJECTED
+    assert "bietet diesen Dienst noch nicht" in (status.data.message_de or "")
