@@ -1,0 +1,117 @@
+"""The real broker and store, started by the ``infra`` fixture: messages round-trip, documents persist."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from ikdz_platform.localinfra import LocalKafka
+from ikdz_platform.testing import Infra
+from ikdz_platform.topic_admin import TopicAdminError, ensure_topics
+from pymongo import AsyncMongoClient, ReturnDocument
+
+pytestmark = pytest.mark.infra
+
+
+async def _partition_counts(bootstrap_servers: str, topics: list[str]) -> dict[str, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return {entry["topic"]: len(entry["partitions"]) for entry in described if entry["error_code"] == 0}
+
+
+async def test_a_message_round_trips_through_kafka(infra: Infra, topic_prefix: str) -> None:
+    topic = f"{topic_prefix}case.submitted.v1"
+    await ensure_topics(infra.kafka_bootstrap_servers, [topic], partitions=3, replication_factor=1)
+
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, b'{"id": "1"}', key=b"case-1", headers=[("content-type", b"application/cloudevents+json")]
+        )
+    finally:
+        await producer.stop()
+
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=infra.kafka_bootstrap_servers,
+        group_id=f"{topic_prefix}readers",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        record = await asyncio.wait_for(consumer.getone(), 30)
+        await consumer.commit()
+    finally:
+        await consumer.stop()
+    assert (record.key, record.value) == (b"case-1", b'{"id": "1"}')
+    assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+
+
+async def test_ensure_topics_is_idempotent_and_safe_in_parallel(infra: Infra, topic_prefix: str) -> None:
+    topics = [f"{topic_prefix}a.v1", f"{topic_prefix}b.v1", f"{topic_prefix}a.v1.dlq"]
+    await ensure_topics(infra.kafka_bootstrap_servers, topics, partitions=2, replication_factor=1)
+    await ensure_topics(infra.kafka_bootstrap_servers, topics, partitions=2, replication_factor=1)
+    # Several services starting at once, with overlapping topic lists.
+    more = [*topics, f"{topic_prefix}c.v1"]
+    await asyncio.gather(
+        *(ensure_topics(infra.kafka_bootstrap_servers, more, partitions=2, replication_factor=1) for _ in range(4))
+    )
+    assert await _partition_counts(infra.kafka_bootstrap_servers, more) == dict.fromkeys(more, 2)
+
+
+async def test_ensure_topics_rejects_impossible_settings(infra: Infra, topic_prefix: str) -> None:
+    with pytest.raises(TopicAdminError, match="replication"):
+        await ensure_topics(infra.kafka_bootstrap_servers, [f"{topic_prefix}x.v1"], partitions=1, replication_factor=3)
+
+
+async def test_ensure_topics_with_nothing_to_do_needs_no_broker() -> None:
+    await ensure_topics("127.0.0.1:1", [], partitions=1, replication_factor=1)
+
+
+async def test_documents_persist_in_the_store(infra: Infra, mongo_db_name: str) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        cases = client[mongo_db_name]["cases"]
+        await cases.create_index("file_number", unique=True)
+        await cases.insert_one({"_id": "c1", "file_number": "WUR-GEW-2026-000001", "status": "submitted", "outbox": []})
+        updated = await cases.find_one_and_update(
+            {"_id": "c1", "status": "submitted"},
+            {"$set": {"status": "routed"}, "$push": {"outbox": {"type": "case.routed"}}},
+            return_document=ReturnDocument.AFTER,
+        )
+        found = await cases.find_one({"file_number": "WUR-GEW-2026-000001"})
+    finally:
+        await client.close()
+    assert updated is not None
+    assert updated["outbox"] == [{"type": "case.routed"}]
+    assert found == updated
+
+
+async def test_each_test_gets_its_own_database(infra: Infra, mongo_db_name: str) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        assert await client[mongo_db_name]["cases"].count_documents({}) == 0
+    finally:
+        await client.close()
+
+
+def test_kafka_keeps_its_topics_across_a_restart(tmp_path: Path, infra: Infra) -> None:
+    if infra.source != "local":
+        pytest.skip("only the local Kafka runs from a data dir")
+    kafka = LocalKafka(tmp_path / "kafka")
+    with kafka:
+        asyncio.run(ensure_topics(kafka.bootstrap_servers, ["kept.v1"], partitions=1, replication_factor=1))
+    assert not kafka.running
+    with kafka:
+        assert asyncio.run(_partition_counts(kafka.bootstrap_servers, ["kept.v1"])) == {"kept.v1": 1}
+    assert "shut down completed" in kafka.log_path.read_text()
