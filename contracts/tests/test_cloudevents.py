@@ -74,7 +74,8 @@ def test_kafka_key_is_the_case_id() -> None:
 
 def test_envelope_type_is_cached_per_data_model() -> None:
     assert envelope_type(CaseStatus) is envelope_type(CaseStatus)
-    assert envelope_type(CaseStatus) is not envelope_type(CaseRouted)
+    envelopes: set[type[Any]] = {envelope_type(CaseStatus), envelope_type(CaseRouted)}
+    assert len(envelopes) == 2
 
 
 # --- new_event: ids and causation ------------------------------------------------------------
@@ -122,7 +123,8 @@ def test_new_event_ids_are_unique_and_time_ordered() -> None:
 
 
 def _valid_envelope() -> dict[str, Any]:
-    return json.loads(encode(testing.envelope(testing.case_status())))
+    value: dict[str, Any] = json.loads(encode(testing.envelope(testing.case_status())))
+    return value
 
 
 @pytest.mark.parametrize(
@@ -220,7 +222,7 @@ def test_producers_cannot_add_unknown_fields() -> None:
     with pytest.raises(ValidationError):
         testing.case_status(unknown="x")
     with pytest.raises(ValidationError):
-        envelope_type(CaseStatus)(**_valid_envelope(), newextension="x")
+        envelope_type(CaseStatus).model_validate(_valid_envelope() | {"newextension": "x"})
 
 
 def test_an_envelope_refuses_data_of_a_mismatching_type() -> None:
@@ -259,7 +261,7 @@ def test_plain_cloud_event_is_not_a_catch_all() -> None:
 # --- property: any valid CaseStatus survives the wire ------------------------------------------
 
 _ags = st.from_regex(r"[0-9]{8}", fullmatch=True)
-_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+_text = st.text(st.characters(codec="utf-8"), max_size=80)
 _NAIVE_MIN = datetime(2000, 1, 1)  # noqa: DTZ001 - hypothesis takes naive bounds and adds the zone
 _NAIVE_MAX = datetime(2100, 1, 1)  # noqa: DTZ001
 _aware = st.datetimes(min_value=_NAIVE_MIN, max_value=_NAIVE_MAX, timezones=st.just(UTC))

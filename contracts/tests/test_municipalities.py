@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from datetime import date
 from importlib import resources
 
 import pytest
@@ -229,7 +230,7 @@ def test_parse_municipalities_from_csv_text() -> None:
         kreis_ags="14729",
         kreis_name="Landkreis Leipzig",
         population=16238,
-        population_date="2024-12-31",  # type: ignore[arg-type]
+        population_date=date(2024, 12, 31),
         plz="04808",
         lat=51.369968,
         lng=12.735166,
