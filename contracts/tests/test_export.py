@@ -407,3 +407,18 @@ def test_asyncapi_document_is_fresh_each_call() -> None:
     first["channels"].clear()
 
     assert asyncapi_document() == snapshot
+
+
+# --- the catalogue in docs/contracts.md --------------------------------------------------------
+
+
+def test_docs_catalogue_lists_every_event_topic_and_personal_field() -> None:
+    docs = (CONTRACTS.parent / "docs" / "contracts.md").read_text(encoding="utf-8")
+
+    for event_cls in ALL_EVENTS:
+        assert f"`{event_cls.EVENT_TYPE}`" in docs, event_cls
+        assert event_cls.TOPIC in docs, event_cls
+        for path in personal_data_paths(event_json_schema(event_cls)):
+            assert f"`{path}`" in docs, f"{event_cls.EVENT_TYPE}: personal field {path} missing in docs/contracts.md"
+    for header in DlqHeader:
+        assert f"`{header.value}`" in docs
