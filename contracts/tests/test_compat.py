@@ -230,6 +230,16 @@ def test_breaking_changes_reports_removed_event_types() -> None:
     assert breaking_changes(schemas, schemas) == []
 
 
+def test_breaking_changes_reports_a_moved_topic() -> None:
+    schemas = current_schemas()
+    published = copy.deepcopy(schemas)
+    published[CaseStatus.EVENT_TYPE]["x-ikdz-topic"] = "status.v1"
+
+    assert breaking_changes(published, schemas) == [
+        "de.ikdz.case.status.v1: topic changed from status.v1 to case.status.v1 (readers subscribe to it)"
+    ]
+
+
 # --- the gate on the checked-in (published) schemas --------------------------------------------
 
 

@@ -27,6 +27,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ikdz_contracts.schema import TOPIC_KEY
+
 EXTENSIBLE_ENUM_KEY = "x-extensible-enum"
 
 ANNOTATIONS = frozenset(
@@ -213,5 +215,8 @@ def breaking_changes(published: Mapping[str, Mapping[str, Any]], current: Mappin
         if event_type not in current:
             problems.append(f"{event_type}: published event type removed")
             continue
+        old_topic, new_topic = published[event_type].get(TOPIC_KEY), current[event_type].get(TOPIC_KEY)
+        if old_topic != new_topic:
+            problems.append(f"{event_type}: topic changed from {old_topic} to {new_topic} (readers subscribe to it)")
         problems.extend(f"{event_type} {p}" for p in incompatibilities(published[event_type], current[event_type]))
     return problems
