@@ -21,7 +21,15 @@ from typing import Self
 
 import httpx
 
-from ikdz_platform.localinfra import LocalFerretDB, LocalInfraError, LocalKafka, PortInUseError, StartupError
+from ikdz_platform.localinfra import (
+    LocalFerretDB,
+    LocalInfraError,
+    LocalKafka,
+    PortInUseError,
+    StartupError,
+    ensure_ferretdb_binary,
+    ensure_kafka_libs,
+)
 from ikdz_platform.localinfra.ports import LOOPBACK, free_port, port_is_free
 from ikdz_platform.localinfra.process import ManagedProcess
 
@@ -80,7 +88,10 @@ class ServiceProcess:
             argv.append("--factory")
         if spec.app_dir is not None:
             argv += ["--app-dir", str(spec.app_dir)]
-        full_env = {**os.environ, **env, **spec.env, "PYTHONUNBUFFERED": "1"}
+        # <NAME>_PUBLIC_BASE_URL (e.g. INTAKE_PUBLIC_BASE_URL) lets a service build links to itself on
+        # the port it really got; an explicit setting in the environment wins.
+        public_url = {f"{spec.name.upper()}_PUBLIC_BASE_URL": self.base_url}
+        full_env = {**public_url, **os.environ, **env, **spec.env, "PYTHONUNBUFFERED": "1"}
         self._process = ManagedProcess(spec.name, argv, log_path=log_dir / f"{spec.name}.log", env=full_env, cwd=cwd)
 
     @property
@@ -214,6 +225,8 @@ class Stack:
 
     def start_infra(self) -> None:
         """Start FerretDB and Kafka side by side and wait until both serve clients."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / _STACK_MARKER).touch()
         servers = [s for s in (self.ferretdb, self.kafka) if s is not None]
         for server in servers:
             server.spawn()
@@ -234,8 +247,6 @@ class Stack:
 
     def start(self, ready_timeout: float = 120.0) -> None:
         """Check ports, start the infrastructure, then the services; stops what started if anything fails."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        (self.data_dir / _STACK_MARKER).touch()
         self.check_ports()
         try:
             self.start_infra()
@@ -350,8 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LocalInfraError as error:
         _say(f"error: {error}", err=True)
         return 2
-    _say(f"starting FerretDB and Kafka (data in {stack.data_dir}) …")
     try:
+        _say("checking the Kafka jars and the FerretDB binary (a first run downloads and builds them: minutes) …")
+        if stack.ferretdb is not None:
+            ensure_ferretdb_binary(stack.ferretdb.version)
+        if stack.kafka is not None:
+            ensure_kafka_libs(stack.kafka.version)
+        _say(f"starting FerretDB and Kafka (data in {stack.data_dir}) …")
         stack.start_infra()
         if services:
             _say(f"starting {', '.join(spec.name for spec in services)} …")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ikdz_platform.localinfra.build import ensure_ferretdb_binary
@@ -27,7 +28,10 @@ def mongodb_ping(uri: str, *, timeout_ms: int = 2000) -> bool:
 
 
 class LocalFerretDB(LocalServer):
-    """FerretDB on 127.0.0.1:*port* (0 picks a free port) storing SQLite files in ``<data_dir>/sqlite``."""
+    """FerretDB on 127.0.0.1:*port* (0 picks a free port) storing SQLite files in ``<data_dir>/sqlite``.
+
+    *version* defaults to ``$IKDZ_FERRETDB_VERSION``, else the version ``deploy/ferretdb/go.mod`` pins.
+    """
 
     name = "ferretdb"
     ready_timeout = 30.0
@@ -38,7 +42,7 @@ class LocalFerretDB(LocalServer):
     ) -> None:
         super().__init__(data_dir)
         self.port = port or free_port()
-        self.version = version
+        self.version = version or os.environ.get("IKDZ_FERRETDB_VERSION") or None
         self.log_level = log_level
 
     @property

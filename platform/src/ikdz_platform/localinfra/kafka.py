@@ -64,7 +64,7 @@ def kafka_metadata_ok(bootstrap_servers: str) -> bool:
 
 
 class LocalKafka(LocalServer):
-    """Kafka *version* as one combined KRaft node on 127.0.0.1.
+    """Kafka *version* (default ``$IKDZ_KAFKA_VERSION`` or 4.4.0) as one combined KRaft node on 127.0.0.1.
 
     ``port``/``controller_port`` 0 pick free ports when the object is created; they stay fixed across
     restarts. The data dir holds ``server.properties``, the cluster id, the topic data (``kraft/``)
@@ -81,8 +81,8 @@ class LocalKafka(LocalServer):
         port: int = 0,
         controller_port: int = 0,
         *,
-        version: str = DEFAULT_KAFKA_VERSION,
-        heap: str = "512m",
+        version: str | None = None,
+        heap: str | None = None,
     ) -> None:
         super().__init__(data_dir)
         self._auto_ports = port == 0 or controller_port == 0
@@ -90,8 +90,8 @@ class LocalKafka(LocalServer):
         self.controller_port = controller_port or free_port()
         while self.controller_port == self.port:
             self.controller_port = free_port()
-        self.version = version
-        self.heap = heap
+        self.version = version or os.environ.get("IKDZ_KAFKA_VERSION") or DEFAULT_KAFKA_VERSION
+        self.heap = heap or os.environ.get("IKDZ_KAFKA_HEAP") or "512m"
 
     @property
     def bootstrap_servers(self) -> str:

@@ -85,15 +85,15 @@ def resolve_source(mode: str | None = None) -> Source:
 
 def prepare_local_infra() -> None:
     """Fetch the Kafka jars and build FerretDB now (minutes on a fresh machine, instant when cached)."""
-    ensure_ferretdb_binary()
-    ensure_kafka_libs(os.environ.get("IKDZ_KAFKA_VERSION", DEFAULT_KAFKA_VERSION))
+    ensure_ferretdb_binary(os.environ.get("IKDZ_FERRETDB_VERSION") or None)
+    ensure_kafka_libs(os.environ.get("IKDZ_KAFKA_VERSION") or DEFAULT_KAFKA_VERSION)
 
 
 @contextmanager
 def _local(data_dir: Path) -> Iterator[Infra]:
     with ExitStack() as stack:
         ferretdb = LocalFerretDB(data_dir / "ferretdb")
-        kafka = LocalKafka(data_dir / "kafka", version=os.environ.get("IKDZ_KAFKA_VERSION", DEFAULT_KAFKA_VERSION))
+        kafka = LocalKafka(data_dir / "kafka")
         # Stop order on exit is the reverse: Kafka first, then FerretDB.
         stack.callback(ferretdb.stop)
         ferretdb.spawn()
