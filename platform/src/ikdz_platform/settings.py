@@ -41,7 +41,13 @@ class PlatformSettings(BaseSettings):
     mongodb_database: str | None = Field(
         default=None,
         validation_alias=_env("MONGODB_DATABASE"),
-        description="Database name; defaults to ikdz_<service>.",
+        description="Database name; defaults to <MONGODB_DATABASE_PREFIX><service>.",
+    )
+    mongodb_database_prefix: str = Field(
+        default="ikdz_",
+        pattern=r"^[A-Za-z0-9_]*$",
+        validation_alias=_env("MONGODB_DATABASE_PREFIX"),
+        description="Prefix of each service's own database name.",
     )
     topic_prefix: str = Field(
         default=DEFAULT_PREFIX,
@@ -106,4 +112,4 @@ class PlatformSettings(BaseSettings):
         return Topics(self.topic_prefix)
 
     def database_name(self, service: str) -> str:
-        return self.mongodb_database or f"ikdz_{service.replace('-', '_')}"
+        return self.mongodb_database or f"{self.mongodb_database_prefix}{service.replace('-', '_')}"

@@ -21,7 +21,8 @@ class FakeCaseRepository:
 
     async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
         if case["_id"] in self.cases or any(
-            c["idempotency_key"] == case["idempotency_key"] for c in self.cases.values()
+            c["idempotency_key"] == case["idempotency_key"] or c["file_number"] == case["file_number"]
+            for c in self.cases.values()
         ):
             raise DuplicateKeyError(case["idempotency_key"])
         self.cases[case["_id"]] = {**copy.deepcopy(case), "outbox": outbox, "processed_events": []}

@@ -159,3 +159,12 @@ async def test_status_events_are_projected_once(client: httpx.AsyncClient, infra
     await asyncio.sleep(1.0)  # a second copy would have arrived by now
     assert await states() == ["received", "in_progress"]
     assert (await client.get(url)).json()["history"][1]["processing_town"] == "Augustusburg"
+
+
+async def test_concurrent_submissions_all_succeed_with_distinct_file_numbers(client: httpx.AsyncClient) -> None:
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/cases", json={**VALID, "payload": {"n": n}}) for n in range(12))
+    )
+    assert [r.status_code for r in responses] == [201] * 12
+    numbers = sorted(r.json()["file_number"] for r in responses)
+    assert numbers == [f"WUR-GEW-2026-{n:06d}" for n in range(1, 13)]

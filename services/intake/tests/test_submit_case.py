@@ -90,3 +90,14 @@ async def test_an_unknown_town_is_refused_and_nothing_is_stored(submit: SubmitCa
     with pytest.raises(UnknownMunicipalityError):
         await submit(submission(owner_ags="14999999"), None)
     assert repo.cases == {} and repo.counters == {}
+
+
+async def test_a_lost_counter_increment_costs_a_retry_not_a_duplicate_file_number(
+    submit: SubmitCase, repo: FakeCaseRepository
+) -> None:
+    first = await submit(submission(), None)
+    repo.counters["WUR-GEW-2026"] = 0  # the store lost the increment, as FerretDB v1 can under concurrency
+    second = await submit(submission(), None)
+    assert first.file_number == "WUR-GEW-2026-000001"
+    assert second.file_number == "WUR-GEW-2026-000002"
+    assert len(repo.cases) == 2

@@ -28,11 +28,17 @@ class MongoCaseRepository:
         await self.cases.create_index("outbox_pending", name="outbox_pending")
 
     async def next_sequence(self, counter: str) -> int:
-        doc = await self._counters.find_one_and_update(
-            {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        assert doc is not None  # upsert always returns the document
-        return int(doc["value"])
+        for _ in range(5):
+            try:
+                doc = await self._counters.find_one_and_update(
+                    {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except MongoDuplicateKeyError:
+                continue  # two first increments raced to create the counter; the loser increments it now
+            if doc is not None:
+                return int(doc["value"])
+        msg = f"could not increment counter {counter}"
+        raise RuntimeError(msg)
 
     async def insert(self, case: Document, outbox: list[Document]) -> None:
         try:

@@ -18,7 +18,8 @@ class CaseRepository(Protocol):
         ...
 
     async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
-        """Store a new case together with its outgoing events; raises ``DuplicateKeyError``."""
+        """Store a new case with its outgoing events; ``DuplicateKeyError`` if its idempotency key or
+        file number is taken."""
         ...
 
     async def find_by_idempotency_key(self, key: str) -> dict[str, Any] | None: ...

@@ -18,6 +18,7 @@ from ikdz_intake.domain.submission import CaseSubmission
 from ikdz_intake.errors import IdempotencyConflictError, UnknownMunicipalityError
 
 SOURCE = "urn:ikdz:intake"
+MAX_NUMBER_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,40 @@ class SubmitCase:
 
         now = self._clock()
         case_id = new_id()
-        sequence = await self._repository.next_sequence(f"{town.short_code}-{submission.service.code}-{now.year}")
-        number = file_number(town.short_code, submission.service, now.year, sequence)
+        counter = f"{town.short_code}-{submission.service.code}-{now.year}"
+        for _ in range(MAX_NUMBER_ATTEMPTS):
+            number = file_number(
+                town.short_code, submission.service, now.year, await self._repository.next_sequence(counter)
+            )
+            case, outbox = self._case(
+                submission, case_id, number, town.display_name, idempotency_key, request_fingerprint
+            )
+            try:
+                await self._repository.insert(case, outbox)
+            except DuplicateKeyError:
+                if idempotency_key is not None:
+                    existing = await self._repository.find_by_idempotency_key(idempotency_key)
+                    if existing is not None:  # a concurrent request with the same key won the race
+                        return self._replay(existing, idempotency_key, request_fingerprint)
+                # Otherwise the file number was taken: FerretDB v1 can lose a concurrent counter
+                # increment, and the unique index on file numbers catches it. Take the next number.
+                continue
+            self._relay.notify()
+            return Accepted(case_id=case_id, file_number=number, replayed=False)
+        msg = f"no free file number for {counter} after {MAX_NUMBER_ATTEMPTS} attempts"
+        raise RuntimeError(msg)
+
+    def _case(
+        self,
+        submission: CaseSubmission,
+        case_id: str,
+        number: str,
+        town_name: str,
+        idempotency_key: str | None,
+        request_fingerprint: str,
+    ) -> tuple[dict[str, object], list[dict[str, object]]]:
+        """The case document and its ``case.submitted`` outbox entry."""
+        now = self._clock()
         event = new_event(
             CaseSubmitted(
                 case_id=case_id,
@@ -78,7 +111,7 @@ class SubmitCase:
             "file_number": number,
             "service": submission.service.value,
             "owner_ags": submission.owner_ags,
-            "owner_town": town.display_name,
+            "owner_town": town_name,
             "channel": submission.channel,
             "applicant": submission.applicant.model_dump(mode="json"),
             "payload": submission.payload,
@@ -88,16 +121,7 @@ class SubmitCase:
             "request_fingerprint": request_fingerprint,
             "status": [received.model_dump(mode="python")],
         }
-        try:
-            await self._repository.insert(case, [outbox_entry(self._topics.case_submitted, event)])
-        except DuplicateKeyError:
-            # A concurrent request with the same key won the race.
-            existing = await self._repository.find_by_idempotency_key(idempotency_key or "")
-            if existing is None:
-                raise
-            return self._replay(existing, idempotency_key or "", request_fingerprint)
-        self._relay.notify()
-        return Accepted(case_id=case_id, file_number=number, replayed=False)
+        return case, [outbox_entry(self._topics.case_submitted, event)]
 
     @staticmethod
     def _replay(existing: dict[str, object], key: str, request_fingerprint: str) -> Accepted:
