@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from ikdz_platform.stack import ServiceProcess, ServiceSpec, Stack, default_services
 from ikdz_platform.testing.infra import Infra
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-
 from ikdz_contracts.events import ALL_EVENTS
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics

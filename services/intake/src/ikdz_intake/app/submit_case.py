@@ -4,6 +4,7 @@ client hears back, so an acknowledged case is never lost (the outbox relay publi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ikdz_contracts.cloudevents import new_event
 from ikdz_contracts.events import CaseState, CaseSubmitted
@@ -86,7 +87,7 @@ class SubmitCase:
         town_name: str,
         idempotency_key: str | None,
         request_fingerprint: str,
-    ) -> tuple[dict[str, object], list[dict[str, object]]]:
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The case document and its ``case.submitted`` outbox entry."""
         now = self._clock()
         event = new_event(
