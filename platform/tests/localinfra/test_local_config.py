@@ -13,7 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from ikdz_platform.localinfra import LocalFerretDB, LocalKafka, cache_dir, deploy_dir, new_cluster_id, port_is_free
+from ikdz_platform.localinfra import (
+    LocalFerretDB,
+    LocalKafka,
+    PortInUseError,
+    cache_dir,
+    deploy_dir,
+    new_cluster_id,
+    port_is_free,
+)
 from ikdz_platform.localinfra.build import pinned_ferretdb_version
 from ikdz_platform.stack import default_services, wipe_data_dir
 from ikdz_platform.testing import resolve_source, unique_database_name, unique_topic_prefix
@@ -140,3 +148,14 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_configured_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"kafka port {port}"):
+            LocalKafka(tmp_path / "kafka", port=port).start()
+        with pytest.raises(PortInUseError, match=f"ferretdb port {port}"):
+            LocalFerretDB(tmp_path / "mongo", port=port).start()

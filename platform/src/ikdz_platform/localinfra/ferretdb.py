@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from ikdz_platform.localinfra.build import ensure_ferretdb_binary
-from ikdz_platform.localinfra.ports import LOOPBACK, free_port, is_listening
+from ikdz_platform.localinfra.errors import PortInUseError
+from ikdz_platform.localinfra.ports import LOOPBACK, free_port, is_listening, port_is_free
 from ikdz_platform.localinfra.server import LocalServer
 
 
@@ -41,6 +42,7 @@ class LocalFerretDB(LocalServer):
         self, data_dir: Path | str, port: int = 0, *, version: str | None = None, log_level: str = "warn"
     ) -> None:
         super().__init__(data_dir)
+        self._auto_port = port == 0
         self.port = port or free_port()
         self.version = version or os.environ.get("IKDZ_FERRETDB_VERSION") or None
         self.log_level = log_level
@@ -48,6 +50,12 @@ class LocalFerretDB(LocalServer):
     @property
     def uri(self) -> str:
         return f"mongodb://{LOOPBACK}:{self.port}/?directConnection=true"
+
+    def _claim_ports(self) -> None:
+        if self._auto_port and not port_is_free(self.port):
+            self.port = free_port()
+        if not port_is_free(self.port):
+            raise PortInUseError(f"ferretdb port {self.port} on {LOOPBACK} is already in use")
 
     def _prepare(self) -> list[str]:
         binary = ensure_ferretdb_binary(self.version)

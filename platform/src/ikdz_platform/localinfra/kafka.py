@@ -14,9 +14,9 @@ from pathlib import Path
 from string import Template
 
 from ikdz_platform.localinfra.build import DEFAULT_KAFKA_VERSION, ensure_kafka_libs, find_tool
-from ikdz_platform.localinfra.errors import StartupError
+from ikdz_platform.localinfra.errors import PortInUseError, StartupError
 from ikdz_platform.localinfra.paths import deploy_dir
-from ikdz_platform.localinfra.ports import LOOPBACK, free_port, is_listening
+from ikdz_platform.localinfra.ports import LOOPBACK, free_port, is_listening, port_is_free
 from ikdz_platform.localinfra.server import LocalServer
 
 _FORMAT_TIMEOUT = 120.0
@@ -85,7 +85,7 @@ class LocalKafka(LocalServer):
         heap: str | None = None,
     ) -> None:
         super().__init__(data_dir)
-        self._auto_ports = port == 0 or controller_port == 0
+        self._auto_port, self._auto_controller_port = port == 0, controller_port == 0
         self.port = port or free_port()
         self.controller_port = controller_port or free_port()
         while self.controller_port == self.port:
@@ -100,6 +100,15 @@ class LocalKafka(LocalServer):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "kraft"
+
+    def _claim_ports(self) -> None:
+        if self._auto_port and not port_is_free(self.port):
+            self.port = free_port()
+        if self._auto_controller_port and not port_is_free(self.controller_port):
+            self.controller_port = free_port()
+        for port, what in ((self.port, "port"), (self.controller_port, "controller port")):
+            if not port_is_free(port):
+                raise PortInUseError(f"kafka {what} {port} on {LOOPBACK} is already in use")
 
     def _write_config(self) -> tuple[Path, Path]:
         template = Template((deploy_dir() / "kafka" / "server.properties.template").read_text())
@@ -176,7 +185,7 @@ class LocalKafka(LocalServer):
         try:
             super().start()
         except StartupError as error:
-            if not (self._auto_ports and "Address already in use" in str(error)):
+            if not ("Address already in use" in str(error) and self._auto_port and self._auto_controller_port):
                 raise
             self.port, self.controller_port = free_port(), free_port()
             super().start()

@@ -39,6 +39,10 @@ class LocalServer(ABC):
         return self._process.pid if self._process is not None else None
 
     @abstractmethod
+    def _claim_ports(self) -> None:
+        """Make sure the ports are free before spawning: re-pick automatic ones, refuse configured ones."""
+
+    @abstractmethod
     def _prepare(self) -> list[str]:
         """Build or fetch what is needed, write config files, return the argv to run."""
 
@@ -51,6 +55,7 @@ class LocalServer(ABC):
         if self.running:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._claim_ports()
         argv = self._prepare()
         self._process = ManagedProcess(self.name, argv, log_path=self.log_path, cwd=self.data_dir)
         self._process.start()
