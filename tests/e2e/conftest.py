@@ -60,3 +60,8 @@ def running_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield RunningStack(stack, f"{prefix}.")
     finally:
         stack.stop()
+
+
+from ikdz_platform.web.browser_testing import browser_page_nojs, chromium_browser  # noqa: E402
+
+__all__ = ["RunningStack", "browser_page_nojs", "chromium_browser"]  # fixtures used by the browser tests

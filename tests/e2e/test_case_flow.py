@@ -50,7 +50,12 @@ def test_the_events_on_the_topics_are_valid_cloudevents(running_stack: RunningSt
         status = wait_for_state(intake, created, "in_progress")
     pool = status["history"][-1]["pool_id"]
     topics = Topics(running_stack.topic_prefix)
-    names = [topics.case_submitted, topics.case_routed, topics.case_status, topics.work(ServiceId.TRADE_REGISTRATION, pool)]
+    names = [
+        topics.case_submitted,
+        topics.case_routed,
+        topics.case_status,
+        topics.work(ServiceId.TRADE_REGISTRATION, pool),
+    ]
 
     async def read() -> list[Any]:
         async with TopicReader(running_stack.stack.kafka_bootstrap_servers, *names) as reader:

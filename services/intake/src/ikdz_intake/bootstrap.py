@@ -9,12 +9,14 @@ from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_platform.http import BodySizeLimit
 from ikdz_platform.logs import configure_logging
 from ikdz_platform.runtime import ServiceRuntime
+from ikdz_platform.web import mount_web_assets, templates
 
 from ikdz_intake.adapters.mongo_cases import MongoCaseRepository
 from ikdz_intake.app.status import ApplyStatus, ViewCase
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.entrypoints import stream
 from ikdz_intake.entrypoints.api import api_router
+from ikdz_intake.entrypoints.web import TEMPLATES_DIR, web_router
 from ikdz_intake.settings import IntakeSettings
 
 SERVICE = "intake"
@@ -46,5 +48,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         description="Citizens and businesses file cases; portals and integrators use the REST API.",
     )
     app.include_router(api_router(submit, view, secret, settings.public_base_url.rstrip("/")))
+    app.include_router(web_router(view, templates(TEMPLATES_DIR)))
+    mount_web_assets(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
