@@ -105,6 +105,7 @@ async def test_each_test_gets_its_own_database(infra: Infra, mongo_db_name: str)
         await client.close()
 
 
+@pytest.mark.timeout(300)  # two Kafka starts; slow on a loaded 2-core machine
 def test_kafka_keeps_its_topics_across_a_restart(tmp_path: Path, infra: Infra) -> None:
     if infra.source != "local":
         pytest.skip("only the local Kafka runs from a data dir")

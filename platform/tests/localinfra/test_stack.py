@@ -59,6 +59,7 @@ def test_a_service_that_cannot_start_reports_its_log(tmp_path: Path) -> None:
 
 
 @pytest.mark.infra
+@pytest.mark.timeout(300)  # its own Kafka and FerretDB plus two services
 def test_stack_starts_infra_and_services_and_stops_them(tmp_path: Path) -> None:
     stack = Stack(
         tmp_path / "run",
@@ -100,6 +101,7 @@ def test_stack_refuses_a_busy_port_by_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.infra
+@pytest.mark.timeout(300)
 def test_stack_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = {
         **os.environ,
