@@ -118,7 +118,7 @@ def test_stack_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 100
+        deadline = time.monotonic() + 250
         while "IKDZ is running" not in output.read_text():
             assert process.poll() is None, output.read_text()
             assert time.monotonic() < deadline, output.read_text()
