@@ -101,3 +101,10 @@ async def test_a_lost_counter_increment_costs_a_retry_not_a_duplicate_file_numbe
     assert first.file_number == "WUR-GEW-2026-000001"
     assert second.file_number == "WUR-GEW-2026-000002"
     assert len(repo.cases) == 2
+
+
+async def test_the_event_continues_the_callers_trace(submit: SubmitCase, repo: FakeCaseRepository) -> None:
+    trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    accepted = await submit(submission(), None, trace)
+    event = decode(repo.cases[accepted.case_id]["outbox"][0]["value"], CaseSubmitted)
+    assert event.traceparent == trace

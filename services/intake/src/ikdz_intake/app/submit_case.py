@@ -44,7 +44,9 @@ class SubmitCase:
         self._clock = clock
         self._relay = relay
 
-    async def __call__(self, submission: CaseSubmission, idempotency_key: str | None) -> Accepted:
+    async def __call__(
+        self, submission: CaseSubmission, idempotency_key: str | None, traceparent: str | None = None
+    ) -> Accepted:
         town = self._municipalities.get(submission.owner_ags)
         if town is None:
             raise UnknownMunicipalityError(submission.owner_ags)
@@ -62,7 +64,7 @@ class SubmitCase:
                 town.short_code, submission.service, now.year, await self._repository.next_sequence(counter)
             )
             case, outbox = self._case(
-                submission, case_id, number, town.display_name, idempotency_key, request_fingerprint
+                submission, case_id, number, town.display_name, idempotency_key, request_fingerprint, traceparent
             )
             try:
                 await self._repository.insert(case, outbox)
@@ -87,6 +89,7 @@ class SubmitCase:
         town_name: str,
         idempotency_key: str | None,
         request_fingerprint: str,
+        traceparent: str | None,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The case document and its ``case.submitted`` outbox entry."""
         now = self._clock()
@@ -104,6 +107,7 @@ class SubmitCase:
             source=SOURCE,
             subject=case_id,
             ownerags=submission.owner_ags,
+            traceparent=traceparent,
             time=now,
         )
         received = StatusEntry(state=CaseState.RECEIVED, label_de=CaseState.RECEIVED.label_de, occurred_at=now)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from ikdz_platform.problems import PROBLEM, problem
+from ikdz_platform.tracing import continue_trace
 from pydantic import BaseModel, Field
 
 from ikdz_intake.app.status import CaseView, ViewCase
@@ -67,10 +68,13 @@ def api_router(submit: SubmitCase, view: ViewCase, token_secret: bytes, base_url
         submission: CaseSubmission,
         response: Response,
         idempotency_key: Annotated[str | None, IDEMPOTENCY_KEY] = None,
+        traceparent: Annotated[str | None, Header(description="W3C trace context to continue.")] = None,
     ) -> CaseCreated | JSONResponse:
         """File a case; answered only after the case and its event are stored."""
+        trace = continue_trace(traceparent)
+        response.headers["traceparent"] = trace
         try:
-            accepted = await submit(submission, idempotency_key)
+            accepted = await submit(submission, idempotency_key, trace)
         except UnknownMunicipalityError as error:
             return problem(
                 422,
