@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 from ikdz_platform.stack import DEFAULT_PORTS, default_services
+from ikdz_platform.web.assets import ASSETS_DIR_ENV
+from ikdz_platform.web.csrf import CSRF_SECRET_ENV
 from ikdz_platform.workqueue import WorkerSettings
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
@@ -36,6 +38,10 @@ K8S_BASE = REPO / "deploy" / "k8s" / "base"
 DEPLOYMENT_DOC = REPO / "docs" / "deployment.md"
 IMAGE_HEALTHCHECK_PATH = "/app/healthcheck.py"
 K8S_IMAGE = "ikdz-services"
+# Reads a service's settings from exactly these environment variables (the settings_from_env fixture).
+SettingsFromEnv = Callable[["ServiceInfo", Mapping[str, str]], BaseSettings]
+# Read with os.environ by the web kit (ikdz_platform.web), in the services that use it.
+WEB_KIT_ENV = frozenset({ASSETS_DIR_ENV, CSRF_SECRET_ENV})
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class ServiceInfo:
     factory: str  # e.g. ikdz_trade_registration.bootstrap:create_app
     port: int
     settings: type[BaseSettings]
+    uses_web_kit: bool
 
     @property
     def is_worker(self) -> bool:
@@ -54,7 +61,7 @@ class ServiceInfo:
         return issubclass(self.settings, WorkerSettings)
 
     def env_names(self) -> frozenset[str]:
-        return settings_env_names(self.settings)
+        return settings_env_names(self.settings) | (WEB_KIT_ENV if self.uses_web_kit else frozenset())
 
     def consumer_group(self, pool: str | None = None) -> str:
         # ikdz_platform.runtime.ServiceRuntime.group_id and workqueue._subscribe_pool (checked in a test).
@@ -81,7 +88,12 @@ def services() -> tuple[ServiceInfo, ...]:
         factory = load_factory(spec.app)
         bootstrap = importlib.import_module(spec.app.partition(":")[0])
         slug = str(bootstrap.SERVICE)
-        infos.append(ServiceInfo(spec.name, slug, spec.app, DEFAULT_PORTS[spec.name], _settings_class(factory)))
+        uses_web_kit = any(
+            str(getattr(value, "__module__", "")).startswith("ikdz_platform.web") for value in vars(bootstrap).values()
+        )
+        infos.append(
+            ServiceInfo(spec.name, slug, spec.app, DEFAULT_PORTS[spec.name], _settings_class(factory), uses_web_kit)
+        )
     return tuple(infos)
 
 

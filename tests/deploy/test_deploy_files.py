@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,8 +25,8 @@ from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_intake.settings import DEV_TOKEN_SECRET
 from ikdz_platform.http import ops_router
 from ikdz_platform.localinfra.build import DEFAULT_KAFKA_VERSION
+from ikdz_platform.web.assets import ASSETS_DIR_ENV
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
-from pydantic_settings import BaseSettings
 
 from .deployfiles import (
     COMPOSE_FILE,
@@ -37,6 +37,7 @@ from .deployfiles import (
     REPO,
     Reset,
     ServiceInfo,
+    SettingsFromEnv,
     dockerfile_args,
     dockerfile_instructions,
     excluded_from_context,
@@ -49,7 +50,6 @@ from .deployfiles import (
     variables_used,
 )
 
-SettingsFromEnv = Callable[[type[BaseSettings], Mapping[str, str]], BaseSettings]
 COMPOSE = load_compose()
 INFRA = ("kafka", "mongo")
 
@@ -137,7 +137,7 @@ def test_compose_sets_what_the_local_runner_sets() -> None:
 def test_compose_values_pass_the_settings_validation(settings_from_env: SettingsFromEnv) -> None:
     for name, svc in app_services().items():
         info = info_of(svc)
-        settings = settings_from_env(info.settings, defaults(svc["environment"]))
+        settings = settings_from_env(info, defaults(svc["environment"]))
         assert settings.environment == "dev", name  # type: ignore[attr-defined]
         if info.is_worker:
             assert settings.pools == pools_of(svc)  # type: ignore[attr-defined]
@@ -247,16 +247,18 @@ def test_compose_prod_overlay_requires_the_secrets_and_switches_every_service_to
     assert set(overlay["services"]) == set(COMPOSE["services"]) - {"kafka"}
     text = COMPOSE_OVERLAYS["prod"].read_text(encoding="utf-8")
     assert "${INTAKE_STATUS_TOKEN_SECRET:?" in text
+    assert "${IKDZ_CSRF_SECRET:?" in text
     host = {
         "MONGODB_PASSWORD": "0123abcd" * 3,
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "IKDZ_CSRF_SECRET": "c" * 64,
         "INTAKE_PUBLIC_BASE_URL": "https://ikdz.example.de",
     }
     for name, svc in app_services().items():
         env = {**svc["environment"], **overlay["services"][name]["environment"]}
         resolved = {key: interpolate(str(value), host) for key, value in env.items()}
         assert resolved["IKDZ_ENVIRONMENT"] == "prod", name
-        settings_from_env(info_of(svc).settings, resolved)  # the prod validators accept it
+        settings_from_env(info_of(svc), resolved)  # the prod validators accept it
 
 
 def test_compose_scale_overlay_drops_the_published_ports_of_the_domain_services() -> None:
@@ -324,13 +326,18 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         not config["services"][name].get("ports") for name in load_compose(COMPOSE_OVERLAYS["scale"])["services"]
     )
 
-    secrets = {"MONGODB_PASSWORD": "0123abcd" * 3, "INTAKE_STATUS_TOKEN_SECRET": "f" * 64}
+    secrets = {"MONGODB_PASSWORD": "0123abcd" * 3, "INTAKE_STATUS_TOKEN_SECRET": "f" * 64, "IKDZ_CSRF_SECRET": "c" * 64}
     prod = _compose_config(compose_cli, tmp_path, "prod", INTAKE_PUBLIC_BASE_URL="https://ikdz.example.de", **secrets)
     assert prod.returncode == 0, prod.stderr
     assert json.loads(prod.stdout)["services"]["intake"]["environment"]["IKDZ_ENVIRONMENT"] == "prod"
 
     missing = _compose_config(
-        compose_cli, tmp_path, "prod", MONGODB_PASSWORD="x" * 24, INTAKE_PUBLIC_BASE_URL="https://x.de"
+        compose_cli,
+        tmp_path,
+        "prod",
+        MONGODB_PASSWORD="x" * 24,
+        IKDZ_CSRF_SECRET="c" * 64,
+        INTAKE_PUBLIC_BASE_URL="https://x.de",
     )
     assert missing.returncode != 0
     assert "INTAKE_STATUS_TOKEN_SECRET" in missing.stderr
@@ -373,10 +380,6 @@ def test_dockerfile_default_command_names_an_existing_factory() -> None:
 
 
 def test_dockerfile_points_the_web_kit_at_the_built_assets() -> None:
-    try:
-        from ikdz_platform.web.assets import ASSETS_DIR_ENV  # noqa: PLC0415
-    except ImportError:  # the web kit is not part of this checkout yet
-        ASSETS_DIR_ENV = "IKDZ_WEB_ASSETS_DIR"  # noqa: N806
     instructions = dockerfile_instructions()
     env = " ".join(i.arguments for i in instructions if i.keyword == "ENV" and i.stage == "runtime")
     assert f"{ASSETS_DIR_ENV}=/app/web-assets/node_modules" in env

@@ -10,7 +10,7 @@ import inspect
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -19,12 +19,12 @@ import yaml
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_platform import runtime, workqueue
 from ikdz_routing.adapters.config_file import load_routing_config
-from pydantic_settings import BaseSettings
 
 from .deployfiles import (
     K8S_BASE,
     K8S_IMAGE,
     ServiceInfo,
+    SettingsFromEnv,
     k8s_kustomization,
     k8s_named,
     k8s_objects,
@@ -36,8 +36,7 @@ from .deployfiles import (
     services,
 )
 
-SettingsFromEnv = Callable[[type[BaseSettings], Mapping[str, str]], BaseSettings]
-SECRET_ENV = {"MONGODB_URI", "INTAKE_STATUS_TOKEN_SECRET"}
+SECRET_ENV = {"MONGODB_URI", "INTAKE_STATUS_TOKEN_SECRET", "IKDZ_CSRF_SECRET"}
 TEMPLATES = {"secret.example.yaml", "routing-config.yaml", "kustomization.yaml"}
 
 
@@ -173,13 +172,14 @@ def test_values_pass_the_settings_validation_in_production(settings_from_env: Se
     fake_secrets = {
         "MONGODB_URI": "mongodb://u:p@mongo.example.invalid:27017/?tls=true",
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "IKDZ_CSRF_SECRET": "c" * 64,
     }
     assert config_map()["IKDZ_ENVIRONMENT"] == "prod"
     for deployment in deployments():
         env = {**config_map()}
         for variable, item in env_of(deployment).items():
             env[variable] = item["value"] if "value" in item else fake_secrets[variable]
-        settings = settings_from_env(info_of(deployment).settings, env)
+        settings = settings_from_env(info_of(deployment), env)
         assert settings.environment == "prod"  # type: ignore[attr-defined]
 
 
