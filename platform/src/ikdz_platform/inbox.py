@@ -1,26 +1,24 @@
-"""Idempotent consumers (DESIGN.md section 4).
+"""Idempotent consumers (DESIGN.md section 4): an event's effect is a document keyed by the event id.
 
-Aggregates record the ids of the events they applied in their own document, in the same update as
-the state change: the update's filter excludes documents that already list the event, so a
-redelivered event matches nothing and causes no second effect. Aggregates see few events each, so
-the list stays short (FerretDB v1 ignores ``$slice`` in ``$push``, so it is not trimmed).
-
+A handler records what an event changes as one insert whose ``_id`` is the event id (or the case id
+where one event creates one aggregate). The store's unique primary key makes a redelivered event
+a no-op. Inserts are the one write FerretDB v1 keeps atomic under concurrency: it can lose one of
+two concurrent updates of the same document, even conditional ones (see docs/architecture.md), so
+consumers never read-modify-write shared documents.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PROCESSED_FIELD = "processed_events"
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 
-def not_yet_applied(event_id: str) -> dict[str, Any]:
-    """Filter fragment matching only documents that have not applied ``event_id``."""
-    return {PROCESSED_FIELD: {"$ne": event_id}}
-
-
-def mark_applied(update: dict[str, Any], event_id: str) -> dict[str, Any]:
-    """Extend an update document so it records ``event_id`` as applied."""
-    merged = {op: dict(fields) for op, fields in update.items()}
-    merged.setdefault("$push", {})[PROCESSED_FIELD] = event_id
-    return merged
+async def insert_once(collection: AsyncCollection[dict[str, Any]], key: str, document: dict[str, Any]) -> bool:
+    """Insert ``document`` under ``_id = key``; False when it was recorded before (a redelivery)."""
+    try:
+        await collection.insert_one({**document, "_id": key})
+    except DuplicateKeyError:
+        return False
+    return True

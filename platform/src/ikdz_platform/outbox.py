@@ -1,10 +1,14 @@
 """Transactional outbox on single-document writes (DESIGN.md section 4).
 
-A state change and the events it causes are one document update: the events are appended to the
-document's ``outbox`` array and ``outbox_pending`` is set. The relay claims pending documents with a
-lease, sends their events with the idempotent producer, then removes what it sent. Delivery is
-at-least-once; consumers deduplicate by event id. The relay selects by per-document status, never by
-id or time order, so out-of-order commits are not skipped.
+A state change and the events it causes are one document insert: the events sit in the document's
+``outbox`` array with ``outbox_pending`` set. The relay claims pending documents with a lease, sends
+their events with the idempotent producer, then empties the outbox. Delivery is at-least-once;
+consumers deduplicate by event id. The relay selects by per-document status, never by id or time
+order, so out-of-order commits are not skipped.
+
+After its insert a document with an outbox is written only by the relay: FerretDB v1 can lose one of
+two concurrent updates of a document (docs/architecture.md), so services record later changes as
+new documents instead of updating this one.
 """
 
 from __future__ import annotations
@@ -44,14 +48,6 @@ def outbox_entry(topic: str, event: CloudEvent[Any]) -> Document:
         "value": encode(event),
         "headers": {"content-type": CONTENT_TYPE.encode()},
     }
-
-
-def with_outbox(update: Mapping[str, Any], entries: Sequence[Document]) -> Document:
-    """Extend a MongoDB update document so it also appends ``entries`` to the outbox."""
-    merged: Document = {op: dict(fields) for op, fields in update.items()}
-    merged.setdefault("$push", {})["outbox"] = {"$each": list(entries)}
-    merged.setdefault("$set", {})["outbox_pending"] = True
-    return merged
 
 
 def new_document_outbox(entries: Sequence[Document]) -> Document:
@@ -139,7 +135,7 @@ class OutboxRelay:
             if doc is not None and doc.get("outbox"):
                 claimed.append(doc)
             elif doc is not None:
-                await self._settle(collection, doc["_id"], [])
+                await self._settle(collection, doc["_id"])
         if not claimed:
             return 0
         try:
@@ -151,20 +147,15 @@ class OutboxRelay:
         for doc in claimed:
             for entry in doc["outbox"]:
                 OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
-            await self._settle(collection, doc["_id"], doc["outbox"])
+            await self._settle(collection, doc["_id"])
         return sum(len(doc["outbox"]) for doc in claimed)
 
-    async def _settle(self, collection: AsyncCollection[Document], doc_id: Any, sent: list[Document]) -> None:
-        """Remove what was sent; clear the pending flag only if nothing new was appended meanwhile."""
-        done = await collection.update_one(
-            {"_id": doc_id, "outbox_owner": self._owner, "outbox": sent},
+    async def _settle(self, collection: AsyncCollection[Document], doc_id: Any) -> None:
+        """Everything in the outbox was sent (or it was empty)."""
+        await collection.update_one(
+            {"_id": doc_id},
             {"$set": {"outbox": [], "outbox_pending": False}, "$unset": {"outbox_lease": "", "outbox_owner": ""}},
         )
-        if done.matched_count:
-            return
-        if sent:
-            await collection.update_one({"_id": doc_id}, {"$pullAll": {"outbox": sent}})
-        await self._release(collection, doc_id)
 
     async def _release(self, collection: AsyncCollection[Document], doc_id: Any) -> None:
         await collection.update_one(

@@ -12,7 +12,7 @@ from ikdz_contracts.cloudevents import CloudEvent, encode
 from ikdz_contracts.events import CaseStatus
 from ikdz_contracts.topics import Topics, dlq
 from ikdz_platform.consumer import DeadLetterPolicy, subscribe
-from ikdz_platform.inbox import mark_applied, not_yet_applied
+from ikdz_platform.inbox import insert_once
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
@@ -108,19 +108,11 @@ async def test_a_failing_handler_is_retried_then_dead_lettered_with_its_reason(
 
 
 async def test_a_redelivered_event_has_one_effect(db: Any) -> None:
-    """The inbox pattern: the event id is recorded in the same update as the state change."""
-    cases = db["cases"]
-    await cases.insert_one({"_id": "case-1", "count": 0})
+    """The inbox: an event's effect is one insert keyed by the event id."""
+    effects = db["effects"]
     event = status_event()
 
-    async def apply(event_id: str) -> int:
-        result = await cases.update_one(
-            {"_id": "case-1", **not_yet_applied(event_id)}, mark_applied({"$inc": {"count": 1}}, event_id)
-        )
-        return result.modified_count
-
-    assert await apply(event.id) == 1
-    assert await apply(event.id) == 0
-    assert await apply(status_event().id) == 1
-    doc = await cases.find_one({"_id": "case-1"})
-    assert doc["count"] == 2
+    assert await insert_once(effects, event.id, {"case_id": "case-1"})
+    assert not await insert_once(effects, event.id, {"case_id": "case-1"})
+    assert await insert_once(effects, status_event().id, {"case_id": "case-1"})
+    assert await effects.count_documents({"case_id": "case-1"}) == 2

@@ -13,6 +13,7 @@ from ikdz_intake.domain.case import StatusEntry
 class FakeCaseRepository:
     def __init__(self) -> None:
         self.cases: dict[str, dict[str, Any]] = {}
+        self.statuses: dict[str, dict[str, Any]] = {}
         self.counters: dict[str, int] = {}
 
     async def next_sequence(self, counter: str) -> int:
@@ -25,20 +26,25 @@ class FakeCaseRepository:
             for c in self.cases.values()
         ):
             raise DuplicateKeyError(case["idempotency_key"])
-        self.cases[case["_id"]] = {**copy.deepcopy(case), "outbox": outbox, "processed_events": []}
+        self.cases[case["_id"]] = {**copy.deepcopy(case), "outbox": outbox}
 
     async def find_by_idempotency_key(self, key: str) -> dict[str, Any] | None:
         return next((c for c in self.cases.values() if c["idempotency_key"] == key), None)
 
     async def get(self, case_id: str) -> dict[str, Any] | None:
-        return self.cases.get(case_id)
+        case = self.cases.get(case_id)
+        if case is None:
+            return None
+        projected = [
+            {k: v for k, v in s.items() if k != "case_id"} for s in self.statuses.values() if s["case_id"] == case_id
+        ]
+        return {**case, "status": [*case["status"], *projected]}
 
     async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
         case = self.cases.get(case_id)
-        if case is None or event_id in case["processed_events"]:
+        if case is None or event_id in self.statuses:
             return False
-        case["status"].append(entry.model_dump(mode="python"))
-        case["processed_events"].append(event_id)
+        self.statuses[event_id] = {"case_id": case_id, **entry.model_dump(mode="python")}
         return True
 
 

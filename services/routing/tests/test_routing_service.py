@@ -15,6 +15,7 @@ from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
+from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.bootstrap import create_app
 from ikdz_routing.settings import RoutingSettings
 from pymongo import AsyncMongoClient
@@ -40,9 +41,7 @@ def submitted(case_id: str, owner_ags: str = "14729410") -> bytes:
 async def routing(infra: Infra, mongo_db_name: str, topic_prefix: str) -> AsyncIterator[Any]:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     # Wurzen's pool already has a longer backlog than Augustusburg's.
-    await mongo[mongo_db_name]["routes"].insert_many(
-        [{"_id": f"old-{i}", "pool_id": "wurzen", "open": True} for i in range(3)]
-    )
+    await mongo[mongo_db_name]["routes"].insert_many([{"_id": f"old-{i}", "pool_id": "wurzen"} for i in range(3)])
     settings = settings_for(RoutingSettings, infra, database=mongo_db_name, topic_prefix=topic_prefix)
     async with running(create_app(settings)):
         yield mongo[mongo_db_name]
@@ -82,7 +81,7 @@ async def test_a_wurzen_case_goes_to_augustusburg_when_wurzens_backlog_is_longer
     status = decode(by_topic[topics.case_status][0].value, CaseStatus)
     assert status.data.state == CaseState.ROUTED
     assert status.data.processing_town == "Augustusburg"
-    assert await routing["routes"].count_documents({"pool_id": "augustusburg", "open": True}) == 1
+    assert await routing["routes"].count_documents({"pool_id": "augustusburg"}) == 1
 
 
 async def test_a_town_that_is_not_onboarded_gets_a_plain_german_rejection(
@@ -101,3 +100,19 @@ async def test_a_town_that_is_not_onboarded_gets_a_plain_german_rejection(
     status = decode(record.value, CaseStatus)
     assert status.data.state == CaseState.REJECTED
     assert "bietet diesen Dienst noch nicht" in (status.data.message_de or "")
+
+
+async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: str) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    repository = MongoRouteRepository(mongo[mongo_db_name])
+    await repository.create_indexes()
+    for n in range(3):
+        assert await repository.insert({"_id": f"c{n}", "pool_id": "wurzen"}, [])
+    assert not await repository.insert({"_id": "c0", "pool_id": "wurzen"}, [])
+
+    await repository.close("c1")
+    await repository.close("c1")  # a redelivered final status
+    await repository.close("unknown")
+
+    assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 2, "augustusburg": 0}
+    await mongo.close()

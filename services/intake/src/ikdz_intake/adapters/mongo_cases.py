@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ikdz_platform.inbox import mark_applied, not_yet_applied
+from ikdz_platform.inbox import insert_once
 from ikdz_platform.outbox import new_document_outbox
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,12 +20,14 @@ Document = dict[str, Any]
 class MongoCaseRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.cases: AsyncCollection[Document] = db["cases"]
+        self._statuses: AsyncCollection[Document] = db["case_statuses"]
         self._counters: AsyncCollection[Document] = db["counters"]
 
     async def create_indexes(self) -> None:
         await self.cases.create_index("idempotency_key", unique=True, name="idempotency_key_unique")
         await self.cases.create_index("file_number", unique=True, name="file_number_unique")
         await self.cases.create_index("outbox_pending", name="outbox_pending")
+        await self._statuses.create_index("case_id", name="case_id")
 
     async def next_sequence(self, counter: str) -> int:
         for _ in range(5):
@@ -50,11 +52,16 @@ class MongoCaseRepository:
         return await self.cases.find_one({"idempotency_key": key})
 
     async def get(self, case_id: str) -> Document | None:
-        return await self.cases.find_one({"_id": case_id}, projection={"outbox": 0})
+        """The case with its whole status history: the entry stored with it plus the projected ones."""
+        case = await self.cases.find_one({"_id": case_id}, projection={"outbox": 0})
+        if case is not None:
+            projected = await self._statuses.find({"case_id": case_id}, projection={"_id": 0, "case_id": 0}).to_list()
+            case["status"] = [*case["status"], *projected]
+        return case
 
     async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
-        result = await self.cases.update_one(
-            {"_id": case_id, **not_yet_applied(event_id)},
-            mark_applied({"$push": {"status": entry.model_dump(mode="python")}}, event_id),
-        )
-        return result.modified_count == 1
+        """One document per status event, keyed by the event id: a redelivery inserts nothing, and the
+        case document itself is never updated concurrently (see ikdz_platform.inbox)."""
+        if not await self.cases.count_documents({"_id": case_id}, limit=1):
+            return False
+        return await insert_once(self._statuses, event_id, {"case_id": case_id, **entry.model_dump(mode="python")})

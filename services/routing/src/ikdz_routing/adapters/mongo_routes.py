@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ikdz_platform.inbox import insert_once
 from ikdz_platform.outbox import new_document_outbox
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,16 +17,23 @@ Document = dict[str, Any]
 class MongoRouteRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.routes: AsyncCollection[Document] = db["routes"]
+        self._closed: AsyncCollection[Document] = db["closed_routes"]
 
     async def create_indexes(self) -> None:
-        await self.routes.create_index([("pool_id", 1), ("open", 1)], name="pool_open")
+        await self.routes.create_index("pool_id", name="pool_id")
+        await self._closed.create_index("pool_id", name="pool_id")
         await self.routes.create_index("outbox_pending", name="outbox_pending")
 
     async def exists(self, case_id: str) -> bool:
         return await self.routes.count_documents({"_id": case_id}, limit=1) > 0
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
-        return {pool_id: await self.routes.count_documents({"pool_id": pool_id, "open": True}) for pool_id in pool_ids}
+        """Routed minus closed, per pool (closing inserts a record, see ``close``)."""
+        return {
+            pool_id: await self.routes.count_documents({"pool_id": pool_id})
+            - await self._closed.count_documents({"pool_id": pool_id})
+            for pool_id in pool_ids
+        }
 
     async def insert(self, route: Document, outbox: list[Document]) -> bool:
         try:
@@ -35,4 +43,7 @@ class MongoRouteRepository:
         return True
 
     async def close(self, case_id: str) -> None:
-        await self.routes.update_one({"_id": case_id}, {"$set": {"open": False}})
+        """Record that the case left its pool's backlog; the route document keeps its single writer."""
+        route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
+        if route is not None and route.get("pool_id"):
+            await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]})

@@ -79,7 +79,6 @@ class RouteCase:
             "routed_at": now,
             "decision": outcome.decision.model_dump(mode="json"),
             "pool_id": None,
-            "open": False,
         }
         if isinstance(outcome, Routed):
             entries = self._routed(submitted, outcome, now)
@@ -87,7 +86,6 @@ class RouteCase:
                 pool_id=outcome.pool.id,
                 processing_ags=outcome.pool.processing_ags,
                 agreement_ref=outcome.agreement_ref,
-                open=True,
             )
         else:
             rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
