@@ -85,6 +85,11 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
+    def watch(self, collection: AsyncCollection[Document]) -> None:
+        """Also publish the outbox of ``collection``."""
+        if collection not in self._collections:
+            self._collections.append(collection)
+
     def notify(self) -> None:
         """Tell the relay that something was written; it runs a pass at once instead of waiting."""
         self._wakeup.set()

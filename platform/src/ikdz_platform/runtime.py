@@ -59,7 +59,6 @@ class ServiceRuntime:
         )
         self.group_id = f"ikdz-{service}"
         self._topics_to_create: list[str] = []
-        self._outbox_collections: list[AsyncCollection[Document]] = []
         self.relay: OutboxRelay | None = None
         self._startup_steps: list[Callable[[], Awaitable[None]]] = []
 
@@ -76,14 +75,14 @@ class ServiceRuntime:
 
     def outbox(self, collection: AsyncCollection[Document]) -> OutboxRelay:
         """Have the relay publish the outbox of ``collection``; returns the relay to ``notify()``."""
-        self._outbox_collections.append(collection)
         if self.relay is None:
             self.relay = OutboxRelay(
-                self._outbox_collections,
+                [],
                 self.producer,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
             )
+        self.relay.watch(collection)
         return self.relay
 
     async def ping_store(self) -> None:

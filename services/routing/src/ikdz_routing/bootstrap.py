@@ -11,37 +11,53 @@ from ikdz_platform.runtime import ServiceRuntime
 
 from ikdz_routing.adapters.config_file import load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.route_case import CloseCase, RouteCase
+from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.entrypoints import stream
+from ikdz_routing.entrypoints.tasks_api import ActorResolver, tasks_router
 from ikdz_routing.settings import RoutingSettings
 
 SERVICE = "routing"
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: what the store keeps, so hashes over stored times verify."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def create_app(settings: RoutingSettings | None = None) -> FastAPI:
+def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorResolver | None = None) -> FastAPI:
+    """The routing service; ``resolve_actor`` authenticates staff for the worklist API (tests pass
+    their own; without one the worklist API is not mounted)."""
     settings = settings or RoutingSettings()
     configure_logging(SERVICE, level=settings.log_level, json=settings.log_json)
     municipalities = load_municipalities()
     config = load_routing_config(settings.config_file, municipalities)
     runtime = ServiceRuntime(SERVICE, settings)
     topics = runtime.topics
-    runtime.create_topics([topics.case_submitted, topics.case_status], with_dead_letters=True)
+    runtime.create_topics([topics.case_submitted, topics.case_status, topics.task_requested], with_dead_letters=True)
     runtime.create_topics(
-        [topics.case_routed] + [topics.work(service, pool.id) for pool in config.pools for service in pool.services]
+        [topics.case_routed, topics.task_completed]
+        + [topics.work(service, pool.id) for pool in config.pools for service in pool.services]
     )
     repository = MongoRouteRepository(runtime.db)
     runtime.on_start(repository.create_indexes)
     relay = runtime.outbox(repository.routes)
     route = RouteCase(repository, config, municipalities, topics, utc_now, relay)
-    stream.register(runtime.broker, topics, runtime.group_id, route, CloseCase(repository))
+    tasks = MongoTaskRepository(runtime.db)
+    runtime.on_start(tasks.create_indexes)
+    runtime.outbox(tasks.changes)
+    stream.register(runtime.broker, topics, runtime.group_id, route, CloseCase(repository), AcceptTaskRequest(tasks))
     app = runtime.create_app(
         title="IKDZ Routing",
         description="Assigns each case to a worker pool of its own town or of a partner town under an agreement.",
     )
+
+    if resolve_actor is not None:
+        act = ActOnTask(tasks, topics, utc_now, relay)
+        app.include_router(tasks_router(Worklists(tasks), act, CaseAudit(tasks), resolve_actor))
 
     @app.get("/api/v1/config", tags=["configuration"], summary="The routing configuration in force")
     async def current_config() -> dict[str, object]:

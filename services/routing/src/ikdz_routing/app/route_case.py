@@ -12,6 +12,7 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 
 from ikdz_routing.app.ports import Clock, Notifier, RouteRepository
+from ikdz_routing.domain.audit import GENESIS, record_hash
 from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 
@@ -90,6 +91,19 @@ class RouteCase:
         else:
             rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
             entries = [outbox_entry(self._topics.case_status, _caused_by(submitted, rejected, None))]
+        # The routing decision heads the case's audit chain (tasks chain from its hash).
+        route["audit"] = {
+            "action": "routed",
+            "actor": "routing",
+            "case_id": case.case_id,
+            "owner_ags": case.owner_ags,
+            "pool_id": route["pool_id"],
+            "processing_ags": route.get("processing_ags"),
+            "agreement_ref": route.get("agreement_ref"),
+            "decision": route["decision"],
+            "at": now.isoformat(),
+        }
+        route["audit_hash"] = record_hash(GENESIS, route["audit"])
         if await self._repository.insert(route, entries):
             self._relay.notify()
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent
-from ikdz_contracts.events import CaseStatus, CaseSubmitted
+from ikdz_contracts.events import CaseStatus, CaseSubmitted, TaskRequested
 from ikdz_contracts.topics import Topics
 from ikdz_platform.consumer import subscribe
 
 from ikdz_routing.app.route_case import CloseCase, RouteCase
+from ikdz_routing.app.tasks import AcceptTaskRequest
 
 
-def register(broker: KafkaBroker, topics: Topics, group_id: str, route: RouteCase, close: CloseCase) -> None:
+def register(
+    broker: KafkaBroker,
+    topics: Topics,
+    group_id: str,
+    route: RouteCase,
+    close: CloseCase,
+    accept_task: AcceptTaskRequest,
+) -> None:
     @subscribe(broker, topics.case_submitted, CaseSubmitted, group_id=group_id)
     async def on_case_submitted(event: CloudEvent[CaseSubmitted]) -> None:
         """Route a new case to a worker pool."""
@@ -21,3 +29,8 @@ def register(broker: KafkaBroker, topics: Topics, group_id: str, route: RouteCas
     async def on_case_status(event: CloudEvent[CaseStatus]) -> None:
         """Take closed cases out of their pool's backlog."""
         await close(event)
+
+    @subscribe(broker, topics.task_requested, TaskRequested, group_id=f"{group_id}-tasks")
+    async def on_task_requested(event: CloudEvent[TaskRequested]) -> None:
+        """Put a requested task into the worklist of the case's pool."""
+        await accept_task(event)

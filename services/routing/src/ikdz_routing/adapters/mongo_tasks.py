@@ -1,0 +1,97 @@
+"""Tasks in MongoDB: one insert per change, keyed ``<task>:<version>``, hash-chained for the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ikdz_platform.outbox import new_document_outbox
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from ikdz_routing.app.task_ports import ConcurrentChangeError
+from ikdz_routing.domain.audit import GENESIS, chained
+from ikdz_routing.domain.tasks import TaskChange, TaskDefinition
+
+Document = dict[str, Any]
+
+
+def _key(task_id: str, version: int) -> str:
+    return f"{task_id}:{version:06d}"
+
+
+class MongoTaskRepository:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.changes: AsyncCollection[Document] = db["task_changes"]
+        self._routes: AsyncCollection[Document] = db["routes"]
+
+    async def create_indexes(self) -> None:
+        await self.changes.create_index("task_id", name="task_id")
+        await self.changes.create_index("pool_id", name="pool_id")
+        await self.changes.create_index("case_id", name="case_id")
+        await self.changes.create_index("outbox_pending", name="outbox_pending")
+
+    async def route_of(self, case_id: str) -> Document | None:
+        return await self._routes.find_one({"_id": case_id}, projection={"outbox": 0})
+
+    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool:
+        """Store a requested task (version 0); False if it exists (a redelivered request)."""
+        record = {
+            "task_id": definition.task_id,
+            "version": 0,
+            "action": "requested",
+            "actor": "system",
+            "case_id": definition.case_id,
+            "pool_id": definition.pool_id,
+            "owner_ags": definition.owner_ags,
+            "definition": definition.model_dump(mode="json"),
+            "at": definition.requested_at.isoformat(),
+        }
+        try:
+            await self.changes.insert_one({"_id": _key(definition.task_id, 0), **chained(anchor or GENESIS, record)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None:
+        """The definition, the changes after it, and the last record's hash."""
+        records = await self.changes.find({"task_id": task_id}, projection={"outbox": 0}).sort("version", 1).to_list()
+        if not records:
+            return None
+        definition = TaskDefinition.model_validate(records[0]["definition"])
+        changes = [TaskChange.model_validate(record) for record in records[1:]]
+        return definition, changes, str(records[-1]["hash"])
+
+    async def append(
+        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[Document]
+    ) -> None:
+        """Insert the change; ``ConcurrentChangeError`` if another change took this version first."""
+        record = {
+            **change.model_dump(mode="json"),  # strings, so the hash verifies after a round trip
+            "case_id": definition.case_id,
+            "pool_id": definition.pool_id,
+            "owner_ags": definition.owner_ags,
+        }
+        try:
+            await self.changes.insert_one(
+                {
+                    "_id": _key(change.task_id, change.version),
+                    **chained(prev_hash, record),
+                    **new_document_outbox(outbox),
+                }
+            )
+        except DuplicateKeyError:
+            raise ConcurrentChangeError(change.task_id) from None
+
+    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
+        """All change records of the tasks in these pools, grouped by task, in version order."""
+        records = await self.changes.find({"pool_id": {"$in": list(pool_ids)}}, projection={"outbox": 0}).to_list()
+        grouped: dict[str, list[Document]] = {}
+        for record in sorted(records, key=lambda r: (r["task_id"], r["version"])):
+            grouped.setdefault(record["task_id"], []).append(record)
+        return grouped
+
+    async def of_case(self, case_id: str) -> list[Document]:
+        records = await self.changes.find({"case_id": case_id}, projection={"outbox": 0}).to_list()
+        return sorted(records, key=lambda r: (r["task_id"], r["version"]))

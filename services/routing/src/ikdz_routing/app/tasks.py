@@ -1,0 +1,152 @@
+"""Use cases of human tasks: take a request into a pool's worklist, act on a task, list worklists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ikdz_contracts.cloudevents import CloudEvent, new_event
+from ikdz_contracts.events import TaskCompleted, TaskRequested
+from ikdz_contracts.topics import Topics
+from ikdz_platform.consumer import PoisonMessage
+from ikdz_platform.outbox import outbox_entry
+
+from ikdz_routing.app.ports import Clock, Notifier
+from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError, TaskRepository
+from ikdz_routing.domain.tasks import (
+    Action,
+    Actor,
+    Command,
+    Outcome,
+    Task,
+    TaskChange,
+    TaskDefinition,
+    TaskState,
+    decide,
+    evolve,
+    replay,
+)
+
+SOURCE = "urn:ikdz:routing"
+RETRIES = 3
+
+
+class AcceptTaskRequest:
+    """Put a requested task into the worklist of the pool that processes its case."""
+
+    def __init__(self, repository: TaskRepository) -> None:
+        self._repository = repository
+
+    async def __call__(self, event: CloudEvent[TaskRequested]) -> bool:
+        request = event.data
+        route = await self._repository.route_of(request.case_id)
+        if route is None or route.get("pool_id") != request.pool_id:
+            # Tasks go only to the pool the case was routed to, which an agreement covers.
+            msg = f"task {request.task_id}: case {request.case_id} is not routed to pool {request.pool_id}"
+            raise PoisonMessage(msg)
+        definition = TaskDefinition(
+            task_id=request.task_id,
+            case_id=request.case_id,
+            service=request.service,
+            owner_ags=request.owner_ags,
+            pool_id=request.pool_id,
+            kind=request.kind,
+            title_de=request.title_de,
+            instructions_de=request.instructions_de,
+            required_skills=tuple(request.required_skills),
+            due_at=request.due_at,
+            legal_deadline=request.legal_deadline,
+            four_eyes_excluded=frozenset(request.four_eyes.excluded_actors) if request.four_eyes else frozenset(),
+            four_eyes_reason=request.four_eyes.reason if request.four_eyes else None,
+            outcomes=tuple(Outcome(code=o.code, label_de=o.label_de) for o in request.outcomes),
+            agreement_ref=route.get("agreement_ref"),
+            requested_at=event.time,
+        )
+        return await self._repository.create(definition, route.get("audit_hash"))
+
+
+@dataclass(frozen=True)
+class ActResult:
+    task: Task
+    changed: bool
+
+
+class ActOnTask:
+    """Apply a clerk's or coordinator's command; completions publish ``task.completed``."""
+
+    def __init__(self, repository: TaskRepository, topics: Topics, clock: Clock, relay: Notifier) -> None:
+        self._repository = repository
+        self._topics = topics
+        self._clock = clock
+        self._relay = relay
+
+    async def __call__(self, task_id: str, command: Command, actor: Actor) -> ActResult:
+        for _ in range(RETRIES):
+            loaded = await self._repository.load(task_id)
+            if loaded is None or loaded[0].pool_id not in actor.pools:
+                raise TaskNotFoundError(task_id)  # invisible tasks do not exist for the actor
+            definition, changes, last_hash = loaded
+            task = replay(definition, changes)
+            change = decide(task, command, actor, self._clock())
+            if change is None:
+                return ActResult(task, changed=False)
+            outbox = self._completion(definition, change, actor) if change.action is Action.COMPLETED else []
+            try:
+                await self._repository.append(change, definition, last_hash, outbox)
+            except ConcurrentChangeError:
+                continue  # someone acted first: decide again on the new state
+            if outbox:
+                self._relay.notify()
+            return ActResult(evolve(task, change), changed=True)
+        raise ConcurrentChangeError(task_id)
+
+    def _completion(self, definition: TaskDefinition, change: TaskChange, actor: Actor) -> list[dict[str, Any]]:
+        event = new_event(
+            TaskCompleted(
+                task_id=definition.task_id,
+                case_id=definition.case_id,
+                service=definition.service,
+                kind=definition.kind,
+                outcome=str(change.outcome),
+                reason=str(change.reason),
+                completed_by=actor.staff_id,
+                acting_ags=actor.acting_ags,
+                completed_at=change.at,
+            ),
+            source=SOURCE,
+            subject=definition.case_id,
+            ownerags=definition.owner_ags,
+            processingags=actor.acting_ags,
+        )
+        return [outbox_entry(self._topics.task_completed, event)]
+
+
+class Worklists:
+    """What an actor may see: the tasks of her pools, nothing else."""
+
+    def __init__(self, repository: TaskRepository) -> None:
+        self._repository = repository
+
+    async def visible(self, actor: Actor, *, mine: bool = False, include_done: bool = False) -> list[Task]:
+        tasks = []
+        for records in (await self._repository.in_pools(actor.pools)).values():
+            definition = TaskDefinition.model_validate(records[0]["definition"])
+            task = replay(definition, [_change(r) for r in records[1:]])
+            if not include_done and task.state is TaskState.COMPLETED:
+                continue
+            if mine and task.assignee != actor.staff_id:
+                continue
+            tasks.append(task)
+        return sorted(
+            tasks, key=lambda t: (t.definition.due_at is None, t.definition.due_at, t.definition.requested_at)
+        )
+
+    async def get(self, task_id: str, actor: Actor) -> Task:
+        loaded = await self._repository.load(task_id)
+        if loaded is None or loaded[0].pool_id not in actor.pools:
+            raise TaskNotFoundError(task_id)
+        return replay(loaded[0], loaded[1])
+
+
+def _change(record: dict[str, Any]) -> TaskChange:
+    return TaskChange.model_validate(record)
