@@ -5,6 +5,7 @@ and the audit log is a verifiable chain."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -191,3 +192,55 @@ async def test_a_task_for_a_pool_the_case_was_not_routed_to_is_dead_lettered(
         [dead] = await reader.wait_for(lambda r: len(r) >= 1)
     assert b"is not routed to pool wurzen" in dict(dead.headers)["x-dlq-reason"]
     assert await db["task_changes"].count_documents({"task_id": "task-2"}) == 0
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+async def test_the_worklist_pages_work_without_javascript(
+    infra: Infra, topic_prefix: str, routing: tuple[httpx.AsyncClient, Any]
+) -> None:
+    client, db = routing
+    topics = Topics(topic_prefix)
+    await publish(infra, OutgoingMessage(topic=topics.case_submitted, key=b"case-t3", value=submitted("case-t3")))
+    await eventually(lambda: db["routes"].find_one({"_id": "case-t3"}))
+    await publish(
+        infra, OutgoingMessage(topic=topics.task_requested, key=b"case-t3", value=task_request("task-3", "case-t3"))
+    )
+    anna = {"x-test-staff": "anna"}
+
+    async def listed() -> str | None:
+        html = (await client.get("/arbeitskorb", headers=anna)).text
+        return html if "Bewachungserlaubnis prüfen" in html else None
+
+    page = await eventually(listed)
+    assert "Offene Aufgaben meiner Pools" in page
+    assert "Wurzen" in page  # the owner town
+    token = csrf_of(page)
+
+    forged = await client.post("/aufgaben/task-3/uebernehmen", data={"csrf_token": "forged"}, headers=anna)
+    assert forged.status_code == 403
+    claimed = await client.post("/aufgaben/task-3/uebernehmen", data={"csrf_token": token}, headers=anna)
+    assert claimed.status_code == 303
+    assert claimed.headers["location"] == "/aufgaben/task-3"
+
+    task_page = (await client.get("/aufgaben/task-3", headers=anna)).text
+    assert "Entscheidung speichern" in task_page
+    assert "ZV-IKDZ-2026-01 Wurzen/Augustusburg" in task_page
+    missing = await client.post(
+        "/aufgaben/task-3/erledigen", data={"csrf_token": token, "reason": "geprüft"}, headers=anna
+    )
+    assert missing.status_code == 422
+    assert "Bitte wählen Sie eine der angebotenen Entscheidungen." in missing.text
+    assert 'href="#outcome"' in missing.text
+    done = await client.post(
+        "/aufgaben/task-3/erledigen",
+        data={"csrf_token": token, "outcome": "approved", "reason": "geprüft"},
+        headers=anna,
+    )
+    assert done.status_code == 303
+    assert "Erlaubnis liegt vor" in (await client.get("/aufgaben/task-3", headers=anna)).text
+    assert (await client.get("/aufgaben/task-3", headers={"x-test-staff": "wanda"})).status_code == 404

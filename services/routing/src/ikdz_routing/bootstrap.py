@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_platform.logs import configure_logging
 from ikdz_platform.runtime import ServiceRuntime
+from ikdz_platform.web import add_csrf_error_page, mount_web_assets
 
 from ikdz_routing.adapters.config_file import load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
@@ -17,6 +18,7 @@ from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.entrypoints import stream
 from ikdz_routing.entrypoints.tasks_api import ActorResolver, tasks_router
+from ikdz_routing.entrypoints.worklist_pages import worklist_pages
 from ikdz_routing.settings import RoutingSettings
 
 SERVICE = "routing"
@@ -57,7 +59,12 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
 
     if resolve_actor is not None:
         act = ActOnTask(tasks, topics, utc_now, relay)
-        app.include_router(tasks_router(Worklists(tasks), act, CaseAudit(tasks), resolve_actor))
+        worklists = Worklists(tasks)
+        app.include_router(tasks_router(worklists, act, CaseAudit(tasks), resolve_actor))
+        pages_router, pages = worklist_pages(worklists, act, resolve_actor, municipalities)
+        app.include_router(pages_router)
+        add_csrf_error_page(app, pages)
+        mount_web_assets(app)
 
     @app.get("/api/v1/config", tags=["configuration"], summary="The routing configuration in force")
     async def current_config() -> dict[str, object]:
