@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from ikdz_platform.auth import CLAIM_POOLS, CLAIM_ROLES, CLAIM_TOWNS, LocalIssuer, TokenVerifier
+from ikdz_platform.web.browser_testing import browser_page_nojs, chromium_browser, ensure_browser_prerequisites
 from jwt.algorithms import RSAAlgorithm
+
+__all__ = ["browser_page_nojs", "chromium_browser"]  # fixtures for the browser test
 
 ISSUER = "http://idp.test/realms/ikdz"
 AUDIENCE = "ikdz"
@@ -91,3 +94,9 @@ def hs256_with_public_key(issuer: LocalIssuer, payload: dict[str, Any]) -> str:
     signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
     signature = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64(signature)}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Install Chromium (apt) and the npm assets before any browser test's timeout starts ticking."""
+    if any(item.get_closest_marker("browser") for item in items):
+        ensure_browser_prerequisites()
