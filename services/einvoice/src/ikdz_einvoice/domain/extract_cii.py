@@ -1,0 +1,174 @@
+"""Extraction of the invoice model from UN/CEFACT CII D16B documents (XRechnung CII binding)."""
+
+from __future__ import annotations
+
+from ikdz_einvoice.domain.document import ParsedDocument
+from ikdz_einvoice.domain.fields import (
+    Node,
+    cii_date,
+    decimal,
+    find,
+    find_all,
+    identifier,
+    required,
+    required_decimal,
+    required_text,
+    text,
+)
+from ikdz_einvoice.domain.invoice import (
+    Address,
+    DocumentReference,
+    Invoice,
+    InvoiceLine,
+    Party,
+    Payment,
+    PaymentAccount,
+    Totals,
+    VatBreakdown,
+)
+
+_TRANSACTION = "rsm:SupplyChainTradeTransaction"
+_AGREEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeAgreement"
+_SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
+
+
+def _tax_registration(party: Node | None, scheme: str) -> str | None:
+    return next(
+        (
+            text(node)
+            for node in find_all(party, "ram:SpecifiedTaxRegistration/ram:ID")
+            if node.get("schemeID") == scheme
+        ),
+        None,
+    )
+
+
+def _party(party: Node | None, role: str) -> Party:
+    address = find(party, "ram:PostalTradeAddress")
+    identifiers = [*find_all(party, "ram:ID"), *find_all(party, "ram:GlobalID")]
+    return Party(
+        name=required_text(party, "ram:Name", f"{role} name"),
+        trading_name=text(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
+        identifiers=tuple(i for node in identifiers if (i := identifier(node))),
+        legal_registration_id=identifier(party, "ram:SpecifiedLegalOrganization/ram:ID"),
+        vat_id=_tax_registration(party, "VA"),
+        tax_number=_tax_registration(party, "FC"),
+        electronic_address=identifier(party, "ram:URIUniversalCommunication/ram:URIID"),
+        address=Address(
+            street=text(address, "ram:LineOne"),
+            city=text(address, "ram:CityName"),
+            postcode=text(address, "ram:PostcodeCode"),
+            country=text(address, "ram:CountryID"),
+        ),
+    )
+
+
+def _totals(settlement: Node | None, currency: str) -> Totals:
+    money = find(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    tax_total = next(
+        (a for a in find_all(money, "ram:TaxTotalAmount") if a.get("currencyID") in (None, currency)),
+        None,
+    )
+    return Totals(
+        line_total=required_decimal(money, "ram:LineTotalAmount", "BT-106"),
+        allowance_total=decimal(money, "ram:AllowanceTotalAmount"),
+        charge_total=decimal(money, "ram:ChargeTotalAmount"),
+        tax_exclusive=required_decimal(money, "ram:TaxBasisTotalAmount", "BT-109"),
+        tax_total=decimal(tax_total),
+        tax_inclusive=required_decimal(money, "ram:GrandTotalAmount", "BT-112"),
+        prepaid=decimal(money, "ram:TotalPrepaidAmount"),
+        rounding=decimal(money, "ram:RoundingAmount"),
+        payable=required_decimal(money, "ram:DuePayableAmount", "BT-115"),
+    )
+
+
+def _vat(settlement: Node | None) -> tuple[VatBreakdown, ...]:
+    return tuple(
+        VatBreakdown(
+            category=required_text(tax, "ram:CategoryCode", "BT-118"),
+            rate=decimal(tax, "ram:RateApplicablePercent"),
+            taxable_amount=required_decimal(tax, "ram:BasisAmount", "BT-116"),
+            tax_amount=required_decimal(tax, "ram:CalculatedAmount", "BT-117"),
+            exemption_reason=text(tax, "ram:ExemptionReason"),
+            exemption_reason_code=text(tax, "ram:ExemptionReasonCode"),
+        )
+        for tax in find_all(settlement, "ram:ApplicableTradeTax")
+    )
+
+
+def _payment(settlement: Node | None) -> Payment:
+    means = find_all(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+    accounts = tuple(
+        PaymentAccount(
+            account_id=account_id,
+            name=text(account, "ram:AccountName"),
+            bic=text(m, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+        )
+        for m in means
+        if (account := find(m, "ram:PayeePartyCreditorFinancialAccount")) is not None
+        and (account_id := text(account, "ram:IBANID") or text(account, "ram:ProprietaryID"))
+    )
+    terms = [
+        t for node in find_all(settlement, "ram:SpecifiedTradePaymentTerms") if (t := text(node, "ram:Description"))
+    ]
+    return Payment(
+        means_code=text(means[0], "ram:TypeCode") if means else None,
+        remittance_information=text(settlement, "ram:PaymentReference"),
+        accounts=accounts,
+        terms=" ".join(terms) or None,
+    )
+
+
+def _lines(root: Node) -> tuple[InvoiceLine, ...]:
+    lines = []
+    for item in find_all(root, f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem"):
+        quantity = find(item, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+        agreement = find(item, "ram:SpecifiedLineTradeAgreement")
+        settlement = find(item, "ram:SpecifiedLineTradeSettlement")
+        lines.append(
+            InvoiceLine(
+                id=required_text(item, "ram:AssociatedDocumentLineDocument/ram:LineID", "BT-126"),
+                quantity=required(decimal(quantity), "BT-129"),
+                unit_code=quantity.get("unitCode") if quantity is not None else None,
+                net_amount=required_decimal(
+                    settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", "BT-131"
+                ),
+                order_line_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
+                net_price=decimal(agreement, "ram:NetPriceProductTradePrice/ram:ChargeAmount"),
+                item_name=required_text(item, "ram:SpecifiedTradeProduct/ram:Name", "BT-153"),
+                vat_category=text(settlement, "ram:ApplicableTradeTax/ram:CategoryCode"),
+                vat_rate=decimal(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent"),
+            )
+        )
+    return tuple(lines)
+
+
+def extract_cii(document: ParsedDocument) -> Invoice:
+    root = document.root
+    agreement, settlement = find(root, _AGREEMENT), find(root, _SETTLEMENT)
+    currency = required_text(settlement, "ram:InvoiceCurrencyCode", "BT-5")
+    return Invoice(
+        syntax=document.syntax,
+        customization_id=required_text(
+            root, "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", "BT-24"
+        ),
+        number=required_text(root, "rsm:ExchangedDocument/ram:ID", "BT-1"),
+        type_code=required_text(root, "rsm:ExchangedDocument/ram:TypeCode", "BT-3"),
+        issue_date=required(cii_date(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"), "BT-2"),
+        due_date=cii_date(settlement, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"),
+        currency=currency,
+        vat_currency=text(settlement, "ram:TaxCurrencyCode"),
+        buyer_reference=text(agreement, "ram:BuyerReference"),
+        order_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        preceding_invoices=tuple(
+            DocumentReference(number=number, issue_date=cii_date(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString"))
+            for ref in find_all(settlement, "ram:InvoiceReferencedDocument")
+            if (number := text(ref, "ram:IssuerAssignedID"))
+        ),
+        seller=_party(find(agreement, "ram:SellerTradeParty"), "seller (BT-27)"),
+        buyer=_party(find(agreement, "ram:BuyerTradeParty"), "buyer (BT-44)"),
+        totals=_totals(settlement, currency),
+        vat_breakdown=_vat(settlement),
+        payment=_payment(settlement),
+        lines=_lines(root),
+    )

@@ -1,0 +1,161 @@
+"""Extraction of the invoice model from UBL 2.1 Invoice and CreditNote documents (XRechnung UBL binding)."""
+
+from __future__ import annotations
+
+from ikdz_einvoice.domain.document import ParsedDocument, Syntax
+from ikdz_einvoice.domain.fields import (
+    Node,
+    decimal,
+    find,
+    find_all,
+    identifier,
+    iso_date,
+    required,
+    required_decimal,
+    required_text,
+    text,
+)
+from ikdz_einvoice.domain.invoice import (
+    Address,
+    DocumentReference,
+    Invoice,
+    InvoiceLine,
+    Party,
+    Payment,
+    PaymentAccount,
+    Totals,
+    VatBreakdown,
+)
+
+
+def _party(node: Node | None, role: str) -> Party:
+    party = find(node, "cac:Party")
+    legal = find(party, "cac:PartyLegalEntity")
+    schemes = find_all(party, "cac:PartyTaxScheme")
+    vat = [s for s in schemes if text(s, "cac:TaxScheme/cbc:ID") == "VAT"]
+    other = [s for s in schemes if text(s, "cac:TaxScheme/cbc:ID") != "VAT"]
+    address = find(party, "cac:PostalAddress")
+    return Party(
+        name=required_text(legal, "cbc:RegistrationName", f"{role} name"),
+        trading_name=text(party, "cac:PartyName/cbc:Name"),
+        identifiers=tuple(i for n in find_all(party, "cac:PartyIdentification/cbc:ID") if (i := identifier(n))),
+        legal_registration_id=identifier(legal, "cbc:CompanyID"),
+        vat_id=text(vat[0], "cbc:CompanyID") if vat else None,
+        tax_number=text(other[0], "cbc:CompanyID") if other else None,
+        electronic_address=identifier(party, "cbc:EndpointID"),
+        address=Address(
+            street=text(address, "cbc:StreetName"),
+            city=text(address, "cbc:CityName"),
+            postcode=text(address, "cbc:PostalZone"),
+            country=text(address, "cac:Country/cbc:IdentificationCode"),
+        ),
+    )
+
+
+def _totals(root: Node, currency: str) -> Totals:
+    money = find(root, "cac:LegalMonetaryTotal")
+    tax_total = next(
+        (
+            amount
+            for amount in find_all(root, "cac:TaxTotal/cbc:TaxAmount")
+            if amount.get("currencyID") in (None, currency)
+        ),
+        None,
+    )
+    return Totals(
+        line_total=required_decimal(money, "cbc:LineExtensionAmount", "BT-106"),
+        allowance_total=decimal(money, "cbc:AllowanceTotalAmount"),
+        charge_total=decimal(money, "cbc:ChargeTotalAmount"),
+        tax_exclusive=required_decimal(money, "cbc:TaxExclusiveAmount", "BT-109"),
+        tax_total=decimal(tax_total),
+        tax_inclusive=required_decimal(money, "cbc:TaxInclusiveAmount", "BT-112"),
+        prepaid=decimal(money, "cbc:PrepaidAmount"),
+        rounding=decimal(money, "cbc:PayableRoundingAmount"),
+        payable=required_decimal(money, "cbc:PayableAmount", "BT-115"),
+    )
+
+
+def _vat(root: Node) -> tuple[VatBreakdown, ...]:
+    return tuple(
+        VatBreakdown(
+            category=required_text(sub, "cac:TaxCategory/cbc:ID", "BT-118"),
+            rate=decimal(sub, "cac:TaxCategory/cbc:Percent"),
+            taxable_amount=required_decimal(sub, "cbc:TaxableAmount", "BT-116"),
+            tax_amount=required_decimal(sub, "cbc:TaxAmount", "BT-117"),
+            exemption_reason=text(sub, "cac:TaxCategory/cbc:TaxExemptionReason"),
+            exemption_reason_code=text(sub, "cac:TaxCategory/cbc:TaxExemptionReasonCode"),
+        )
+        for sub in find_all(root, "cac:TaxTotal/cac:TaxSubtotal")
+    )
+
+
+def _payment(root: Node) -> Payment:
+    means = find_all(root, "cac:PaymentMeans")
+    accounts = tuple(
+        PaymentAccount(
+            account_id=account_id,
+            name=text(account, "cbc:Name"),
+            bic=text(account, "cac:FinancialInstitutionBranch/cbc:ID"),
+        )
+        for account in find_all(root, "cac:PaymentMeans/cac:PayeeFinancialAccount")
+        if (account_id := text(account, "cbc:ID"))
+    )
+    return Payment(
+        means_code=text(means[0], "cbc:PaymentMeansCode") if means else None,
+        remittance_information=text(means[0], "cbc:PaymentID") if means else None,
+        accounts=accounts,
+        terms=text(root, "cac:PaymentTerms/cbc:Note"),
+    )
+
+
+def _lines(root: Node, credit_note: bool) -> tuple[InvoiceLine, ...]:
+    line_path, quantity_path = (
+        ("cac:CreditNoteLine", "cbc:CreditedQuantity") if credit_note else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
+    )
+    lines = []
+    for line in find_all(root, line_path):
+        quantity = find(line, quantity_path)
+        lines.append(
+            InvoiceLine(
+                id=required_text(line, "cbc:ID", "BT-126"),
+                quantity=required_decimal(line, quantity_path, "BT-129"),
+                unit_code=quantity.get("unitCode") if quantity is not None else None,
+                net_amount=required_decimal(line, "cbc:LineExtensionAmount", "BT-131"),
+                order_line_reference=text(line, "cac:OrderLineReference/cbc:LineID"),
+                net_price=decimal(line, "cac:Price/cbc:PriceAmount"),
+                item_name=required_text(line, "cac:Item/cbc:Name", "BT-153"),
+                vat_category=text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
+                vat_rate=decimal(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"),
+            )
+        )
+    return tuple(lines)
+
+
+def extract_ubl(document: ParsedDocument) -> Invoice:
+    root = document.root
+    credit_note = document.syntax is Syntax.UBL_CREDIT_NOTE
+    currency = required_text(root, "cbc:DocumentCurrencyCode", "BT-5")
+    due_date = iso_date(root, "cac:PaymentMeans/cbc:PaymentDueDate" if credit_note else "cbc:DueDate")
+    return Invoice(
+        syntax=document.syntax,
+        customization_id=required_text(root, "cbc:CustomizationID", "BT-24"),
+        number=required_text(root, "cbc:ID", "BT-1"),
+        type_code=required_text(root, "cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode", "BT-3"),
+        issue_date=required(iso_date(root, "cbc:IssueDate"), "BT-2"),
+        due_date=due_date,
+        currency=currency,
+        vat_currency=text(root, "cbc:TaxCurrencyCode"),
+        buyer_reference=text(root, "cbc:BuyerReference"),
+        order_reference=text(root, "cac:OrderReference/cbc:ID"),
+        preceding_invoices=tuple(
+            DocumentReference(number=number, issue_date=iso_date(ref, "cbc:IssueDate"))
+            for ref in find_all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
+            if (number := text(ref, "cbc:ID"))
+        ),
+        seller=_party(find(root, "cac:AccountingSupplierParty"), "seller (BT-27)"),
+        buyer=_party(find(root, "cac:AccountingCustomerParty"), "buyer (BT-44)"),
+        totals=_totals(root, currency),
+        vat_breakdown=_vat(root),
+        payment=_payment(root),
+        lines=_lines(root, credit_note),
+    )

@@ -1,0 +1,15 @@
+"""Extraction of the typed invoice from a parsed UBL or CII document (run it on accepted documents)."""
+
+from __future__ import annotations
+
+from ikdz_einvoice.domain.document import ParsedDocument, Syntax
+from ikdz_einvoice.domain.extract_cii import extract_cii
+from ikdz_einvoice.domain.extract_ubl import extract_ubl
+from ikdz_einvoice.domain.invoice import Invoice
+
+
+def extract_invoice(document: ParsedDocument) -> Invoice:
+    """The invoice model; :class:`ExtractionError` if a mandatory business term is missing or unreadable."""
+    if document.syntax is Syntax.CII:
+        return extract_cii(document)
+    return extract_ubl(document)

@@ -1,0 +1,164 @@
+"""The typed invoice: what the town needs from an accepted XRechnung, whatever its syntax.
+
+Field names follow the EN 16931 business terms named in each description. Amounts are
+``Decimal`` exactly as written in the document (never floats). Optional fields are the ones
+EN 16931 makes optional; an accepted document always has the mandatory ones.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ikdz_einvoice.domain.document import Syntax
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Identifier(BaseModel):
+    model_config = _FROZEN
+
+    value: str
+    scheme: str | None = None
+
+
+class Address(BaseModel):
+    model_config = _FROZEN
+
+    street: str | None = Field(None, description="BT-35 / BT-50")
+    city: str | None = Field(None, description="BT-37 / BT-52")
+    postcode: str | None = Field(None, description="BT-38 / BT-53")
+    country: str | None = Field(None, description="BT-40 / BT-55 (ISO 3166-1 alpha-2)")
+
+
+class Party(BaseModel):
+    """Seller (BG-4) or buyer (BG-7)."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="BT-27 / BT-44")
+    trading_name: str | None = Field(None, description="BT-28 / BT-45")
+    identifiers: tuple[Identifier, ...] = Field((), description="BT-29 / BT-46")
+    legal_registration_id: Identifier | None = Field(None, description="BT-30 / BT-47")
+    vat_id: str | None = Field(None, description="BT-31 / BT-48")
+    tax_number: str | None = Field(None, description="BT-32 (seller only)")
+    electronic_address: Identifier | None = Field(None, description="BT-34 / BT-49")
+    address: Address = Address()
+
+
+class VatBreakdown(BaseModel):
+    """One VAT category and rate (BG-23)."""
+
+    model_config = _FROZEN
+
+    category: str = Field(description="BT-118 (UNTDID 5305)")
+    rate: Decimal | None = Field(None, description="BT-119 (percent)")
+    taxable_amount: Decimal = Field(description="BT-116")
+    tax_amount: Decimal = Field(description="BT-117")
+    exemption_reason: str | None = Field(None, description="BT-120")
+    exemption_reason_code: str | None = Field(None, description="BT-121")
+
+
+class Totals(BaseModel):
+    """Document totals (BG-22)."""
+
+    model_config = _FROZEN
+
+    line_total: Decimal = Field(description="BT-106")
+    allowance_total: Decimal | None = Field(None, description="BT-107")
+    charge_total: Decimal | None = Field(None, description="BT-108")
+    tax_exclusive: Decimal = Field(description="BT-109")
+    tax_total: Decimal | None = Field(None, description="BT-110 (in the invoice currency)")
+    tax_inclusive: Decimal = Field(description="BT-112")
+    prepaid: Decimal | None = Field(None, description="BT-113")
+    rounding: Decimal | None = Field(None, description="BT-114")
+    payable: Decimal = Field(description="BT-115")
+
+
+class PaymentAccount(BaseModel):
+    """A credit transfer account (BG-17)."""
+
+    model_config = _FROZEN
+
+    account_id: str = Field(description="BT-84 (IBAN, or a proprietary account id)")
+    name: str | None = Field(None, description="BT-85")
+    bic: str | None = Field(None, description="BT-86")
+
+    @property
+    def iban(self) -> str | None:
+        compact = self.account_id.replace(" ", "").upper()
+        if len(compact) >= 15 and compact[:2].isalpha() and compact[2:4].isdigit():
+            return compact
+        return None
+
+
+class Payment(BaseModel):
+    model_config = _FROZEN
+
+    means_code: str | None = Field(None, description="BT-81 (UNTDID 4461)")
+    remittance_information: str | None = Field(None, description="BT-83")
+    accounts: tuple[PaymentAccount, ...] = Field((), description="BG-17")
+    terms: str | None = Field(None, description="BT-20")
+
+    @property
+    def ibans(self) -> tuple[str, ...]:
+        return tuple(iban for account in self.accounts if (iban := account.iban))
+
+
+class DocumentReference(BaseModel):
+    """A preceding invoice (BG-3): what a credit note or corrected invoice refers to."""
+
+    model_config = _FROZEN
+
+    number: str = Field(description="BT-25")
+    issue_date: date | None = Field(None, description="BT-26")
+
+
+class InvoiceLine(BaseModel):
+    """One invoice line (BG-25)."""
+
+    model_config = _FROZEN
+
+    id: str = Field(description="BT-126")
+    quantity: Decimal = Field(description="BT-129")
+    unit_code: str | None = Field(None, description="BT-130 (UN/ECE Rec 20)")
+    net_amount: Decimal = Field(description="BT-131")
+    order_line_reference: str | None = Field(None, description="BT-132")
+    net_price: Decimal | None = Field(None, description="BT-146")
+    item_name: str = Field(description="BT-153")
+    vat_category: str | None = Field(None, description="BT-151")
+    vat_rate: Decimal | None = Field(None, description="BT-152")
+
+
+class Invoice(BaseModel):
+    """An invoice or credit note, extracted from an accepted UBL or CII document."""
+
+    model_config = _FROZEN
+
+    syntax: Syntax
+    customization_id: str = Field(description="BT-24")
+    number: str = Field(description="BT-1")
+    type_code: str = Field(description="BT-3 (UNTDID 1001: 380 invoice, 381 credit note, 384 corrected ...)")
+    issue_date: date = Field(description="BT-2")
+    due_date: date | None = Field(None, description="BT-9")
+    currency: str = Field(description="BT-5")
+    vat_currency: str | None = Field(None, description="BT-6")
+    buyer_reference: str | None = Field(None, description="BT-10: the Leitweg-ID in XRechnung")
+    order_reference: str | None = Field(None, description="BT-13")
+    preceding_invoices: tuple[DocumentReference, ...] = Field((), description="BG-3")
+    seller: Party
+    buyer: Party
+    totals: Totals
+    vat_breakdown: tuple[VatBreakdown, ...]
+    payment: Payment = Payment()
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.syntax is Syntax.UBL_CREDIT_NOTE or self.type_code in CREDIT_NOTE_TYPE_CODES
+
+
+CREDIT_NOTE_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+"""UNTDID 1001 codes EN 16931 lists for credit notes (codelist of BT-3 for UBL CreditNote documents)."""

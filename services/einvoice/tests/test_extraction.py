@@ -1,0 +1,144 @@
+"""Extraction of the typed invoice from UBL and CII instances of the official test suite."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from ikdz_einvoice.domain.document import Syntax
+from ikdz_einvoice.domain.errors import ExtractionError
+from ikdz_einvoice.domain.extraction import extract_invoice
+from ikdz_einvoice.domain.invoice import DocumentReference, Invoice
+
+from .support import CEN_EXAMPLES, CII_STANDARD, TESTSUITE, UBL_STANDARD, edited, instances, load
+
+COMPREHENSIVE = TESTSUITE / "technical-cases" / "cius"
+
+
+def extract(path: Path) -> Invoice:
+    return extract_invoice(load(path))
+
+
+@pytest.mark.parametrize("path", [UBL_STANDARD, CII_STANDARD], ids=["ubl", "cii"])
+def test_business_case_01_01a(path: Path) -> None:
+    invoice = extract(path)
+    assert invoice.syntax is (Syntax.CII if path == CII_STANDARD else Syntax.UBL_INVOICE)
+    assert invoice.number == "123456XX"
+    assert invoice.type_code == "380"
+    assert invoice.issue_date == date(2016, 4, 4)
+    assert invoice.currency == "EUR"
+    assert invoice.buyer_reference == "04011000-12345-03"
+    assert invoice.seller.name == "[Seller name]"
+    assert invoice.seller.vat_id == "DE 123456789"
+    assert invoice.buyer.name == "[Buyer name]"
+    assert invoice.totals.line_total == Decimal("314.86")
+    assert invoice.totals.tax_total == Decimal("22.04")
+    assert invoice.totals.payable == Decimal("336.9")
+    assert [(v.category, v.rate, v.taxable_amount, v.tax_amount) for v in invoice.vat_breakdown] == [
+        ("S", Decimal(7), Decimal("314.86"), Decimal("22.04"))
+    ]
+    assert invoice.payment.means_code == "58"
+    assert invoice.payment.ibans == ("DE79000000001234567890",)
+    assert invoice.payment.terms == "Zahlbar sofort ohne Abzug."
+    assert [(line.item_name, line.net_amount) for line in invoice.lines] == [
+        ("Zeitschrift [...]", Decimal("288.79")),
+        ("Porto + Versandkosten", Decimal("26.07")),
+    ]
+    assert invoice.lines[0].vat_rate == Decimal(7)
+    assert invoice.lines[0].order_line_reference == "6171175.1"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [COMPREHENSIVE / "01.01_comprehensive_test_ubl.xml", COMPREHENSIVE / "01.01_comprehensive_test_uncefact.xml"],
+    ids=["ubl", "cii"],
+)
+def test_comprehensive_case_01_01(path: Path) -> None:
+    invoice = extract(path)
+    assert invoice.number == "1234567"
+    assert invoice.issue_date == date(2018, 4, 13)
+    assert invoice.due_date == date(2018, 4, 13)
+    assert invoice.vat_currency == "GBP"
+    assert invoice.buyer_reference == "90000000-03083-72"
+    assert invoice.order_reference == "65002278"
+    assert invoice.preceding_invoices[0] == DocumentReference(number="PIR1234567890", issue_date=date(2018, 2, 4))
+    assert invoice.payment.ibans[0] == "DE79000000001234567890"
+    assert invoice.totals.tax_total == Decimal("2048.44")  # BT-110 in EUR, not BT-111 in GBP
+
+
+def test_a_ubl_credit_note() -> None:
+    invoice = extract(CEN_EXAMPLES / "ubl" / "ubl-tc434-creditnote1.xml")
+    assert invoice.syntax is Syntax.UBL_CREDIT_NOTE
+    assert invoice.is_credit_note
+    assert invoice.type_code == "381"
+    assert invoice.number == "018304 / 28865"
+    assert invoice.payment.ibans == ("BE91000000143476",)
+    assert invoice.payment.accounts[0].bic == "BPOTBEB1"
+    assert invoice.lines[0].quantity == Decimal("1.00")
+    assert invoice.lines[0].unit_code == "C62"
+
+
+ACCEPTED = [
+    *instances(TESTSUITE),
+    *(p for p in instances(CEN_EXAMPLES) if "BIS3" not in p.name and "issue116" not in p.name),
+]
+
+
+@pytest.mark.parametrize("path", ACCEPTED, ids=lambda p: p.name)
+def test_every_official_instance_extracts_consistently(path: Path) -> None:
+    invoice = extract(path)
+    assert sum(line.net_amount for line in invoice.lines) == invoice.totals.line_total  # BR-CO-10
+    assert invoice.lines
+    assert invoice.vat_breakdown
+
+
+def core(invoice: Invoice) -> dict[str, object]:
+    """The business terms both syntaxes of one test-suite business case carry alike."""
+    return {
+        "number": invoice.number,
+        "type": invoice.type_code,
+        "issue": invoice.issue_date,
+        "due": invoice.due_date,
+        "currency": invoice.currency,
+        "leitweg": invoice.buyer_reference,
+        "seller": invoice.seller.name,
+        "amounts": (
+            invoice.totals.line_total,
+            invoice.totals.tax_exclusive,
+            invoice.totals.tax_inclusive,
+            invoice.totals.payable,
+        ),
+        "vat": [(v.category, v.rate, v.taxable_amount, v.tax_amount) for v in invoice.vat_breakdown],
+        "ibans": invoice.payment.ibans,
+        "lines": [(line.id, line.quantity, line.net_amount, line.vat_rate) for line in invoice.lines],
+    }
+
+
+PAIRS = [
+    (ubl, ubl.with_name(ubl.name.replace("_ubl", "_uncefact")))
+    for ubl in instances(TESTSUITE)
+    if ubl.name.endswith("_ubl.xml") and ubl.with_name(ubl.name.replace("_ubl", "_uncefact")).exists()
+]
+
+
+@pytest.mark.parametrize(("ubl", "cii"), PAIRS, ids=[p[0].name.removesuffix("_ubl.xml") for p in PAIRS])
+def test_ubl_and_cii_of_one_business_case_extract_alike(ubl: Path, cii: Path) -> None:
+    assert core(extract(ubl)) == core(extract(cii))
+
+
+def test_a_missing_mandatory_term_is_reported() -> None:
+    document = edited(UBL_STANDARD, "<cbc:IssueDate>2016-04-04</cbc:IssueDate>", "")
+    with pytest.raises(ExtractionError, match="BT-2"):
+        extract_invoice(document)
+
+
+def test_an_unreadable_amount_is_reported() -> None:
+    document = edited(
+        CII_STANDARD,
+        "<ram:DuePayableAmount>336.9</ram:DuePayableAmount>",
+        "<ram:DuePayableAmount>336,90</ram:DuePayableAmount>",
+    )
+    with pytest.raises(ExtractionError, match="not a number"):
+        extract_invoice(document)
