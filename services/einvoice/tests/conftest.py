@@ -1,0 +1,42 @@
+"""Fixtures of the einvoice tests: the official test data and one validator per test session.
+
+Tests marked ``rules`` need the official rule artefacts (deploy/xrechnung/pom.xml). They are
+fetched from Maven Central once into the user cache; to keep that out of any single test's
+timeout, the fetch runs right after collection when such a test was selected. A failed fetch fails
+those tests with Maven's message.
+"""
+
+from __future__ import annotations
+
+import pytest
+from ikdz_einvoice.adapters.rule_artefacts import RuleArtefacts, ensure_rule_artefacts
+from ikdz_einvoice.adapters.saxon_validator import XRechnungValidator
+
+_prefetch: dict[str, RuleArtefacts | Exception] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "rules: needs the official XRechnung rule artefacts (fetched once from Maven Central)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if any(item.get_closest_marker("rules") for item in items) and "artefacts" not in _prefetch:
+        try:
+            _prefetch["artefacts"] = ensure_rule_artefacts()
+        except Exception as error:  # reported by the fixture, in the tests that need it
+            _prefetch["artefacts"] = error
+
+
+@pytest.fixture(scope="session")
+def rule_artefacts() -> RuleArtefacts:
+    found = _prefetch.get("artefacts")
+    if isinstance(found, Exception):
+        pytest.fail(f"fetching the XRechnung rule artefacts failed: {found}")
+    return found if found is not None else ensure_rule_artefacts()
+
+
+@pytest.fixture(scope="session")
+def validator(rule_artefacts: RuleArtefacts) -> XRechnungValidator:
+    return XRechnungValidator(rule_artefacts)
