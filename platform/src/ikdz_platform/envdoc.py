@@ -16,6 +16,7 @@ from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
+from ikdz_platform.auth.settings import AuthSettings
 from ikdz_platform.settings import PlatformSettings
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
@@ -51,10 +52,10 @@ def _default(field: FieldInfo) -> str:
     return "" if value is None else str(value)
 
 
-def _table(cls: type[BaseSettings], *, own_only: bool) -> list[str]:
+def _table(cls: type[BaseSettings], *, skip: frozenset[str] = frozenset()) -> list[str]:
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for name, field in cls.model_fields.items():
-        if own_only and name in PlatformSettings.model_fields:
+        if name in skip:
             continue
         variable = " / ".join(f"`{n}`" for n in env_names(cls, name, field))
         default = _default(field).replace("|", "\\|")
@@ -66,6 +67,7 @@ def _table(cls: type[BaseSettings], *, own_only: bool) -> list[str]:
     return rows
 
 
+SHARED = frozenset(PlatformSettings.model_fields)
 OTHER = """## Web pages, local infrastructure and tests
 
 | Variable | Default | Meaning |
@@ -81,9 +83,15 @@ OTHER = """## Web pages, local infrastructure and tests
 
 
 def render(services: Sequence[tuple[str, type[BaseSettings]]]) -> str:
-    lines = [HEADER, "## Shared by every service", "", *_table(PlatformSettings, own_only=False), ""]
+    lines = [HEADER, "## Shared by every service", "", *_table(PlatformSettings), ""]
+    lines += [
+        "## Staff authentication (services with staff pages and APIs: routing)",
+        "",
+        *_table(AuthSettings, skip=SHARED),
+        "",
+    ]
     for title, cls in services:
-        lines += [f"## {title}", "", *_table(cls, own_only=True), ""]
+        lines += [f"## {title}", "", *_table(cls, skip=SHARED | frozenset(AuthSettings.model_fields)), ""]
     return "\n".join(lines) + "\n" + OTHER
 
 

@@ -57,13 +57,19 @@ class ServiceSpec:
 
 
 def default_services(environ: Mapping[str, str] | None = None) -> list[ServiceSpec]:
-    """The five IKDZ services, ``ikdz_<name>.bootstrap:create_app``, ports from ``<NAME>_PORT`` (8000-8004)."""
+    """The five IKDZ services, ``ikdz_<name>.bootstrap:create_app``, ports from ``<NAME>_PORT`` (8000-8004).
+
+    This runner is for development: unless an OIDC issuer is configured, routing signs in staff
+    with the local dev issuer (demo staff at ``/dev-login``).
+    """
     environ = os.environ if environ is None else environ
+    dev_auth = {} if environ.get("IKDZ_OIDC_ISSUER") else {"IKDZ_DEV_ISSUER": environ.get("IKDZ_DEV_ISSUER", "true")}
     specs = []
     for name, default_port in DEFAULT_PORTS.items():
         port_env = f"{name.upper()}_PORT"
         port = int(environ.get(port_env, default_port))
-        specs.append(ServiceSpec(name, f"ikdz_{name}.bootstrap:create_app", port, port_env=port_env))
+        env = dev_auth if name == "routing" else {}
+        specs.append(ServiceSpec(name, f"ikdz_{name}.bootstrap:create_app", port, env=env, port_env=port_env))
     return specs
 
 

@@ -75,7 +75,7 @@ async def routing(infra: Infra, mongo_db_name: str, topic_prefix: str) -> AsyncI
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     db = mongo[mongo_db_name]
     await db["routes"].insert_many([{"_id": f"old-{i}", "pool_id": "wurzen"} for i in range(3)])  # Augustusburg wins
-    settings = settings_for(RoutingSettings, infra, database=mongo_db_name, topic_prefix=topic_prefix)
+    settings = settings_for(RoutingSettings, infra, database=mongo_db_name, topic_prefix=topic_prefix, dev_issuer=True)
     async with running(create_app(settings, resolve_actor=as_header_staff)) as client:
         yield client, db
     await mongo.close()

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_platform.auth.dependencies import staff_principal
+from ikdz_platform.auth.setup import install_staff_auth
 from ikdz_platform.logs import configure_logging
 from ikdz_platform.runtime import ServiceRuntime
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets
@@ -17,6 +19,7 @@ from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.entrypoints import stream
+from ikdz_routing.entrypoints.staff import actor_from
 from ikdz_routing.entrypoints.tasks_api import ActorResolver, tasks_router
 from ikdz_routing.entrypoints.worklist_pages import worklist_pages
 from ikdz_routing.settings import RoutingSettings
@@ -31,8 +34,8 @@ def utc_now() -> datetime:
 
 
 def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorResolver | None = None) -> FastAPI:
-    """The routing service; ``resolve_actor`` authenticates staff for the worklist API (tests pass
-    their own; without one the worklist API is not mounted)."""
+    """The routing service. Staff are authenticated with OIDC tokens (``IKDZ_OIDC_*``, or the dev
+    issuer with ``IKDZ_DEV_ISSUER=true``); tests may pass their own ``resolve_actor``."""
     settings = settings or RoutingSettings()
     configure_logging(SERVICE, level=settings.log_level, json=settings.log_json)
     municipalities = load_municipalities()
@@ -57,14 +60,15 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
         description="Assigns each case to a worker pool of its own town or of a partner town under an agreement.",
     )
 
-    if resolve_actor is not None:
-        act = ActOnTask(tasks, topics, utc_now, relay)
-        worklists = Worklists(tasks)
-        app.include_router(tasks_router(worklists, act, CaseAudit(tasks), resolve_actor))
-        pages_router, pages = worklist_pages(worklists, act, resolve_actor, municipalities)
-        app.include_router(pages_router)
-        add_csrf_error_page(app, pages)
-        mount_web_assets(app)
+    if resolve_actor is None:
+        resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)))
+    act = ActOnTask(tasks, topics, utc_now, relay)
+    worklists = Worklists(tasks)
+    app.include_router(tasks_router(worklists, act, CaseAudit(tasks), resolve_actor))
+    pages_router, pages = worklist_pages(worklists, act, resolve_actor, municipalities)
+    app.include_router(pages_router)
+    add_csrf_error_page(app, pages)
+    mount_web_assets(app)
 
     @app.get("/api/v1/config", tags=["configuration"], summary="The routing configuration in force")
     async def current_config() -> dict[str, object]:

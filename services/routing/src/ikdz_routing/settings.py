@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ikdz_platform.auth.settings import AuthSettings
 from ikdz_platform.settings import PlatformSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -11,8 +12,10 @@ from pydantic_settings import SettingsConfigDict
 from ikdz_routing.adapters.config_file import PILOT_CONFIG
 
 
-class RoutingSettings(PlatformSettings):
-    model_config = SettingsConfigDict(env_prefix="ROUTING_", extra="ignore", frozen=True)
+class RoutingSettings(PlatformSettings, AuthSettings):
+    """Routing reads the shared settings and the staff-token settings (its worklists need clerks)."""
+
+    model_config = SettingsConfigDict(env_prefix="ROUTING_", extra="ignore", frozen=True, validate_by_name=True)
 
     config_file: Path = Field(
         default=PILOT_CONFIG, description="YAML file with pools and cooperation agreements (see config/pilot.yaml)."

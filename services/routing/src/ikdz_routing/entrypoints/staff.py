@@ -1,0 +1,28 @@
+"""Who acts in the worklists: the verified staff token, as the routing domain's ``Actor``.
+
+No ``from __future__ import annotations``: FastAPI must resolve the nested dependency at runtime."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+from ikdz_platform.auth.principal import StaffPrincipal
+
+from ikdz_routing.domain.tasks import Actor, Role
+
+
+def actor_from(current_staff: Callable[..., Awaitable[StaffPrincipal]]) -> Callable[..., Awaitable[Actor]]:
+    """A FastAPI dependency giving the caller as an ``Actor`` (401/403 come from ``current_staff``).
+
+    The acting town is the (lowest) town the token names; pilot staff work for one town each.
+    """
+
+    async def resolve(principal: Annotated[StaffPrincipal, Depends(current_staff)]) -> Actor:
+        return Actor(
+            staff_id=principal.subject,
+            pools=frozenset(principal.pools),
+            roles=frozenset(Role(str(role)) for role in principal.roles),
+            acting_ags=min(principal.towns, default=""),
+        )
+
+    return resolve
