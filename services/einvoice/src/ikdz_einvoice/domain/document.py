@@ -17,7 +17,7 @@ Nothing here reads a file or the network; the function is pure apart from CPU an
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from lxml import etree
@@ -62,12 +62,16 @@ _ROOTS = {
 
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
-    """A document that passed the gate: its syntax, its parsed tree, and size and hash of the original bytes."""
+    """A document that passed the gate: its syntax, its parsed tree, and the original bytes with their hash."""
 
     syntax: Syntax
     root: etree._Element
-    size: int
+    data: bytes = field(repr=False)
     sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
 
     def canonical_text(self) -> str:
         """The tree serialised again (no DOCTYPE can be in it): what is handed to Saxon."""
@@ -185,4 +189,4 @@ def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed
             f"({NS_UBL_CREDIT_NOTE}) or UN/CEFACT CII D16B CrossIndustryInvoice ({NS_CII})",
             "Die Datei ist keine elektronische Rechnung im Format XRechnung (UBL oder CII).",
         )
-    return ParsedDocument(syntax=syntax, root=root, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return ParsedDocument(syntax=syntax, root=root, data=data, sha256=hashlib.sha256(data).hexdigest())
