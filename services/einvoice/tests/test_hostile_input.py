@@ -154,3 +154,8 @@ def test_the_hash_and_size_are_of_the_original_bytes() -> None:
     document = parse_document(data)
     assert document.size == len(data)
     assert len(document.sha256) == 64
+
+
+def test_absurd_nesting_is_refused() -> None:
+    deep = f'<Invoice xmlns="{UBL_NS}">'.encode() + b"<a>" * 5000 + b"</a>" * 5000 + b"</Invoice>"
+    assert refusal(deep).reason is RefusalReason.MALFORMED

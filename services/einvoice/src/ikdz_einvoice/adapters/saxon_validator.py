@@ -23,8 +23,7 @@ from ikdz_einvoice.adapters.rule_artefacts import RuleArtefacts
 from ikdz_einvoice.adapters.xml_schemas import load_cii_schema, load_ubl_schema
 from ikdz_einvoice.domain.document import ParsedDocument, Syntax
 from ikdz_einvoice.domain.errors import EinvoiceError
-from ikdz_einvoice.domain.fields import customization_id
-from ikdz_einvoice.domain.scenarios import SCENARIOS, Scenario, select_scenario
+from ikdz_einvoice.domain.scenarios import SCENARIOS, Scenario, scenario_for
 from ikdz_einvoice.domain.svrl import parse_svrl
 from ikdz_einvoice.domain.validation import Finding, Severity, Stage, ValidationReport
 
@@ -119,8 +118,7 @@ class XRechnungValidator:
         Like KoSIT, the Schematron stages run only on a schema-valid document, and a document whose
         BT-24 selects no scenario is rejected without further checks.
         """
-        bt24 = customization_id(document)
-        scenario = select_scenario(document.syntax, bt24)
+        bt24, scenario = scenario_for(document)
         if scenario is None:
             findings = [_no_scenario(document.syntax, bt24)]
         else:

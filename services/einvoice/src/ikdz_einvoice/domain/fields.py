@@ -107,12 +107,20 @@ def cii_date(node: Node | None, path: str) -> date | None:
         raise ExtractionError(f"{value!r} at {path} is not a date YYYYMMDD") from None
 
 
-def customization_id(document: ParsedDocument) -> str | None:
-    """BT-24, the specification identifier, exactly as written (the KoSIT scenarios compare it verbatim)."""
+def customization_ids(document: ParsedDocument) -> list[str]:
+    """Every BT-24 value, exactly as written (KoSIT's scenarios compare them verbatim).
+
+    UBL allows one ``cbc:CustomizationID``; CII may repeat the guideline context parameter.
+    """
     path = (
         "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
         if document.syntax is Syntax.CII
         else "cbc:CustomizationID"
     )
-    element = document.root.find(path, NS)
-    return None if element is None else element.text
+    return [element.text or "" for element in document.root.findall(path, NS)]
+
+
+def customization_id(document: ParsedDocument) -> str | None:
+    """The (first) BT-24 value, exactly as written."""
+    values = customization_ids(document)
+    return values[0] if values else None

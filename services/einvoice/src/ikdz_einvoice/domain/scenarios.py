@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ikdz_einvoice.domain.document import Syntax
+from ikdz_einvoice.domain.document import ParsedDocument, Syntax
+from ikdz_einvoice.domain.fields import customization_ids
 from ikdz_einvoice.domain.validation import Severity
 
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -85,3 +86,17 @@ def select_scenario(syntax: Syntax, customization_id: str | None) -> Scenario | 
         if scenario.syntax is syntax and scenario.customization_id == customization_id:
             return scenario
     return None
+
+
+def scenario_for(document: ParsedDocument) -> tuple[str | None, Scenario | None]:
+    """The document's BT-24 and the scenario it selects.
+
+    With several CII guideline parameters the first one that selects a scenario counts, as KoSIT's
+    ``match`` expressions test whether any of them equals the scenario's identifier.
+    """
+    values = customization_ids(document)
+    for value in values:
+        scenario = select_scenario(document.syntax, value)
+        if scenario is not None:
+            return value, scenario
+    return (values[0] if values else None), None
