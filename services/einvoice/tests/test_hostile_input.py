@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from ikdz_einvoice.domain import document as document_module
 from ikdz_einvoice.domain.document import DEFAULT_MAX_BYTES, Syntax, parse_document
 from ikdz_einvoice.domain.errors import DocumentRefusedError, RefusalReason
 from lxml import etree
@@ -79,6 +80,25 @@ def test_external_dtd_is_refused_and_not_fetched(dtd_server: tuple[str, list[str
     )
     for document in (external, parameter_entity, external_entity):
         assert refusal(document.encode()).reason in {RefusalReason.DOCTYPE, RefusalReason.MALFORMED}
+    time.sleep(0.2)
+    assert requests == []
+
+
+def test_the_parser_itself_fetches_nothing_either(dtd_server: tuple[str, list[str]]) -> None:
+    """Defence in depth: even without the prolog check, the gate's lxml parser loads no DTD or entity."""
+    url, requests = dtd_server
+    documents = [
+        f'<!DOCTYPE Invoice SYSTEM "{url}/invoice.dtd"><Invoice xmlns="{UBL_NS}"/>',
+        f'<!DOCTYPE Invoice [<!ENTITY % r SYSTEM "{url}/r.dtd"> %r;]><Invoice xmlns="{UBL_NS}"/>',
+        f'<!DOCTYPE Invoice [<!ENTITY x SYSTEM "{url}/x.txt">]><Invoice xmlns="{UBL_NS}"><ID>&x;</ID></Invoice>',
+        XXE.decode(),
+    ]
+    for text in documents:
+        try:
+            root = etree.fromstring(text.encode(), document_module._parser())
+        except etree.XMLSyntaxError:
+            continue
+        assert "root:" not in etree.tostring(root, encoding="unicode")
     time.sleep(0.2)
     assert requests == []
 
