@@ -21,8 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if any(item.get_closest_marker("rules") for item in items) and "artefacts" not in _prefetch:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.option.collectonly or "artefacts" in _prefetch:
+        return
+    if any(item.get_closest_marker("rules") for item in items):
         try:
             _prefetch["artefacts"] = ensure_rule_artefacts()
         except Exception as error:  # reported by the fixture, in the tests that need it
