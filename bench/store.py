@@ -1,0 +1,151 @@
+"""Store micro-benchmark: what the services' query shapes cost on the local FerretDB as a collection grows.
+
+Starts its own FerretDB (v1, SQLite backend) on a free loopback port in a temporary directory,
+fills one collection with case-like documents in steps (``--sizes``) and times each query shape
+the services use on their hot path against the newest documents, which is where the services look.
+A cost that grows with N is a full table scan; FerretDB v1 pushes only ``{_id: <string>}`` filters
+(with no other key) down to SQLite (docs/benchmarks.md).
+
+Run: ``uv run python bench/store.py [--sizes 100,1000,3000 --repeat 20]``. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ikdz_platform.localinfra import LocalFerretDB
+from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
+
+Document = dict[str, Any]
+
+
+def case_document(n: int) -> Document:
+    """About the size and shape of an intake case document after its outbox was sent."""
+    return {
+        "_id": f"0199b2c4-{n:012d}-{secrets.token_hex(4)}",
+        "idempotency_key": f"key-{n:09d}",
+        "file_number": f"WUR-GEW-2026-{n:06d}",
+        "service": "trade-registration",
+        "owner_ags": "14729410",
+        "owner_town": "Wurzen",
+        "pool_id": "wurzen" if n % 2 else "augustusburg",
+        "open": True,
+        "applicant": {"kind": "natural_person", "name": "Erika Mustermann", "email": "erika@example.org"},
+        "payload": {"activity": "Webdesign und Programmierung", "n": n},
+        "status": [{"state": "received", "label_de": "Eingegangen"}],
+        "outbox": [],
+        "outbox_pending": False,
+    }
+
+
+def shapes(
+    col: AsyncCollection[Document], newest: Callable[[int], str]
+) -> list[tuple[str, Callable[[int], Awaitable[Any]]]]:
+    """(label, operation of repetition i) for each query shape on the services' hot paths."""
+    lease = {"$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": time.time()}}]}
+    return [
+        (
+            "insert_one (unique indexes checked)",
+            lambda i: col.insert_one(case_document(10**9 + i + secrets.randbelow(10**8))),
+        ),
+        ("find_one {_id} (intake status view, routing close)", lambda i: col.find_one({"_id": newest(i)})),
+        ("update_one {_id} (outbox settle)", lambda i: col.update_one({"_id": newest(i)}, {"$set": {"x": i}})),
+        (
+            "count {_id} limit 1 (routing exists, status apply)",
+            lambda i: col.count_documents({"_id": newest(i)}, limit=1),
+        ),
+        (
+            "find_one_and_update {_id} (claim by _id alone)",
+            lambda i: col.find_one_and_update(
+                {"_id": newest(i)}, {"$inc": {"seq": 1}}, return_document=ReturnDocument.AFTER
+            ),
+        ),
+        (
+            "find_one_and_update {_id, outbox_pending, $or} (outbox claim)",
+            lambda i: col.find_one_and_update({"_id": newest(i), "outbox_pending": False, **lease}, {"$set": {"y": i}}),
+        ),
+        ("find_one {idempotency_key: new} (intake, per POST)", lambda i: col.find_one({"idempotency_key": f"new-{i}"})),
+        (
+            "find {outbox_pending, $or} limit 200 (outbox pass)",
+            lambda _i: col.find({"outbox_pending": True, **lease}, projection={"_id": 1}, limit=200).to_list(),
+        ),
+        (
+            "count {pool_id, open} (routing backlog, per pool)",
+            lambda _i: col.count_documents({"pool_id": "wurzen", "open": True}),
+        ),
+    ]
+
+
+def newest_of(ids: list[str]) -> Callable[[int], str]:
+    """The i-th newest id (wrapping round): the services look up what was just written."""
+    return lambda i: ids[-1 - i % len(ids)]
+
+
+async def measure(uri: str, sizes: Sequence[int], repeat: int) -> list[tuple[int, str, float]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri)
+    col = client["bench_store"]["cases"]
+    await col.create_index("idempotency_key", unique=True)
+    await col.create_index("file_number", unique=True)
+    await col.create_index("outbox_pending")
+    await col.create_index([("pool_id", 1), ("open", 1)])
+    ids: list[str] = []
+    results = []
+    try:
+        for size in sizes:
+            batch = [case_document(n) for n in range(len(ids), size)]
+            for start in range(0, len(batch), 500):
+                await col.insert_many(batch[start : start + 500])
+            ids += [doc["_id"] for doc in batch]
+            for label, operation in shapes(col, newest_of(ids)):
+                started = time.perf_counter()
+                for i in range(repeat):
+                    await operation(i)
+                results.append((len(ids), label, (time.perf_counter() - started) / repeat))
+                print(f"  N={len(ids):>6}  {label:<62}{1000 * results[-1][2]:>9.2f} ms", flush=True)
+    finally:
+        await client.close()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="100,1000,3000", help="collection sizes to measure at, ascending")
+    parser.add_argument("--repeat", type=int, default=20, help="repetitions of each query per size")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-store-"))
+    server = LocalFerretDB(data_dir)
+    print(f"FerretDB store benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per operation", flush=True)
+    try:
+        server.start()
+        results = asyncio.run(measure(server.uri, sizes, args.repeat))
+    except KeyboardInterrupt:
+        print("!! interrupted")
+        return 1
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    first, last = sizes[0], sizes[-1]
+    print(f"\n  growth from N={first} to N={last} (×{last / first:g} documents):")
+    by_label: dict[str, dict[int, float]] = {}
+    for size, label, seconds in results:
+        by_label.setdefault(label, {})[size] = seconds
+    for label, values in by_label.items():
+        ratio = values[last] / values[first] if values.get(first) else float("nan")
+        kind = "grows with N: full scan" if ratio > 3 else "flat: index or constant"
+        print(f"    {label:<62}×{ratio:>6.1f}  {kind}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
