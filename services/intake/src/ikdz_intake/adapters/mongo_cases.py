@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ikdz_platform.inbox import insert_once
@@ -22,6 +23,9 @@ class MongoCaseRepository:
         self.cases: AsyncCollection[Document] = db["cases"]
         self._statuses: AsyncCollection[Document] = db["case_statuses"]
         self._counters: AsyncCollection[Document] = db["counters"]
+        # FerretDB v1 can hand the same value to concurrent increments; taking numbers one at a time
+        # per process avoids that within a replica (the unique index still guards across replicas).
+        self._sequence_lock = asyncio.Lock()
 
     async def create_indexes(self) -> None:
         await self.cases.create_index("idempotency_key", unique=True, name="idempotency_key_unique")
@@ -30,6 +34,10 @@ class MongoCaseRepository:
         await self._statuses.create_index("case_id", name="case_id")
 
     async def next_sequence(self, counter: str) -> int:
+        async with self._sequence_lock:
+            return await self._increment(counter)
+
+    async def _increment(self, counter: str) -> int:
         for _ in range(5):
             try:
                 doc = await self._counters.find_one_and_update(
