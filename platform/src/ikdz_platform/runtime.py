@@ -4,6 +4,7 @@ import or construction time."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from ikdz_platform.topic_admin import ensure_topics
 log = structlog.get_logger(__name__)
 
 Document = dict[str, Any]
+STOP_TIMEOUT_SECONDS = 15.0
 
 
 class ServiceRuntime:
@@ -110,7 +112,12 @@ class ServiceRuntime:
     async def stop(self) -> None:
         if self.relay:
             await self.relay.stop()
-        await self.broker.stop()
+        try:
+            # A consumer stopped while its group is still being joined can wait for the coordinator
+            # for minutes; shutdown must not (offsets are committed per message, nothing is lost).
+            await asyncio.wait_for(self.broker.stop(), timeout=STOP_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("broker_stop_timed_out", seconds=STOP_TIMEOUT_SECONDS)
         await self.producer.stop()
         await self.mongo.close()
         log.info("service_stopped")

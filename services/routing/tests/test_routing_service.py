@@ -11,7 +11,6 @@ from ikdz_contracts.cloudevents import decode, encode, new_event
 from ikdz_contracts.events import Applicant, CaseRouted, CaseState, CaseStatus, CaseSubmitted
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
-from ikdz_platform.auth.local_issuer import LocalIssuer
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
@@ -117,28 +116,3 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
 
     assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 2, "augustusburg": 0}
     await mongo.close()
-
-
-async def test_the_worklist_needs_a_valid_staff_token(
-    infra: Infra, mongo_db_name: str, topic_prefix: str, tmp_path: Any
-) -> None:
-    key_file = tmp_path / "dev-key.pem"
-    settings = settings_for(
-        RoutingSettings,
-        infra,
-        database=mongo_db_name,
-        topic_prefix=topic_prefix,
-        dev_issuer=True,
-        dev_issuer_key_file=key_file,
-    )
-    issuer = settings.local_issuer()
-    clerk = issuer.issue("aug-clerk-01", "Lena Hofmann", ["14522020"], ["augustusburg"], ["clerk"])
-    foreign = LocalIssuer.from_key_file(tmp_path / "other.pem", settings.issuer, audience=settings.oidc_audience)
-    forged = foreign.issue("aug-clerk-01", "Lena Hofmann", ["14522020"], ["augustusburg"], ["clerk"])
-    async with running(create_app(settings)) as client:
-        assert (await client.get("/api/v1/worklist")).status_code == 401
-        assert (await client.get("/api/v1/worklist", headers={"Authorization": f"Bearer {forged}"})).status_code == 401
-        ok = await client.get("/api/v1/worklist", headers={"Authorization": f"Bearer {clerk}"})
-        assert ok.status_code == 200
-        assert ok.json() == []
-        assert (await client.get("/dev-login")).status_code == 200
