@@ -8,9 +8,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from ikdz_einvoice.domain import document as document_module
 from ikdz_einvoice.domain.document import DEFAULT_MAX_BYTES, Syntax, parse_document
 from ikdz_einvoice.domain.errors import DocumentRefusedError, RefusalReason
+from ikdz_platform.safe_xml import hardened_parser
 from lxml import etree
 
 from .support import BILLION_LAUGHS, CII_STANDARD, UBL_NS, UBL_STANDARD, XXE
@@ -85,7 +85,7 @@ def test_external_dtd_is_refused_and_not_fetched(dtd_server: tuple[str, list[str
 
 
 def test_the_parser_itself_fetches_nothing_either(dtd_server: tuple[str, list[str]]) -> None:
-    """Defence in depth: even without the prolog check, the gate's lxml parser loads no DTD or entity."""
+    """Defence in depth: even without the prolog check, the shared hardened lxml parser loads no DTD or entity."""
     url, requests = dtd_server
     documents = [
         f'<!DOCTYPE Invoice SYSTEM "{url}/invoice.dtd"><Invoice xmlns="{UBL_NS}"/>',
@@ -95,7 +95,7 @@ def test_the_parser_itself_fetches_nothing_either(dtd_server: tuple[str, list[st
     ]
     for text in documents:
         try:
-            root = etree.fromstring(text.encode(), document_module._parser())
+            root = etree.fromstring(text.encode(), hardened_parser())
         except etree.XMLSyntaxError:
             continue
         assert "root:" not in etree.tostring(root, encoding="unicode")

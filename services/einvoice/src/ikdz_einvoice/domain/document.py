@@ -7,6 +7,7 @@ Checks, in this order, and refuses with :class:`DocumentRefusedError` at the fir
 3. any DOCTYPE at all is refused, found by a scan of the prolog before the parser runs (and checked
    again on the parsed tree): XRechnung never needs one, and refusing it rules out entity expansion
    (billion laughs), external entities (XXE) and external DTDs in one rule;
+   (the prolog scan and the parser settings are shared: :mod:`ikdz_platform.safe_xml`);
 4. parsing with lxml without entity substitution, DTD loading or network access and without
    ``huge_tree`` (libxml2's limits on depth, text size and entity amplification stay on);
 5. the root element must be a UBL 2.1 Invoice or CreditNote or a UN/CEFACT CII D16B invoice.
@@ -20,6 +21,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from ikdz_platform.safe_xml import hardened_parser, has_doctype
 from lxml import etree
 
 from ikdz_einvoice.domain.errors import DocumentRefusedError, RefusalReason
@@ -31,7 +33,7 @@ NS_UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 NS_CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 input is left to the parser
 _BINARY_MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or an office document)",
     b"\x89PNG": "a PNG image",
@@ -120,43 +122,6 @@ def _sniff(data: bytes) -> None:
         )
 
 
-def _has_doctype(data: bytes) -> bool:
-    """Whether the prolog (before the root element) holds a DOCTYPE; looked at before any parsing.
-
-    Skips the XML declaration, processing instructions, comments and whitespace. A DOCTYPE can only
-    stand there, so this catches every DTD before libxml2 reads its declarations.
-    """
-    if data.startswith(_UTF16_BOMS):
-        data = data.decode("utf-16", errors="replace").encode()
-    data = data.removeprefix(_UTF8_BOM)
-    position, length = 0, len(data)
-    while position < length:
-        if data[position : position + 1].isspace():
-            position += 1
-        elif data.startswith(b"<?", position):
-            end = data.find(b"?>", position + 2)
-            position = length if end < 0 else end + 2
-        elif data.startswith(b"<!--", position):
-            end = data.find(b"-->", position + 4)
-            position = length if end < 0 else end + 3
-        else:
-            return data.startswith(b"<!DOCTYPE", position)
-    return False
-
-
-def _parser() -> etree.XMLParser:
-    # One parser per call: lxml parsers must not be shared between threads.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        attribute_defaults=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
-
-
 def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
     """Check and parse an uploaded e-invoice; :class:`DocumentRefusedError` says why one is refused."""
     if len(data) > max_bytes:
@@ -167,10 +132,10 @@ def parse_document(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed
             f"Erlaubt sind höchstens {max_bytes / 1_000_000:.1f} MB.",
         )
     _sniff(data)
-    if _has_doctype(data):
+    if has_doctype(data):
         raise _doctype_refusal()
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as error:
         raise _refuse(
             RefusalReason.MALFORMED,
