@@ -19,6 +19,7 @@ from ikdz_contracts.asyncapi import asyncapi_document, channel_addresses, matche
 from ikdz_contracts.cloudevents import CONTENT_TYPE, EventData, encode
 from ikdz_contracts.events import (
     ALL_EVENTS,
+    EINVOICE_EVENTS,
     CaseRouted,
     CaseState,
     CaseStatus,
@@ -66,7 +67,7 @@ def test_generated_files_are_stable_text() -> None:
     first = generated_files()
 
     assert first == generated_files()
-    assert set(first) == {schema_file(e) for e in ALL_EVENTS} | {ASYNCAPI_FILE}
+    assert set(first) == {schema_file(e) for e in (*ALL_EVENTS, *EINVOICE_EVENTS)} | {ASYNCAPI_FILE}
     for text in first.values():
         assert text.endswith("}\n")
         assert text == render_json(json.loads(text))  # sorted keys, 2-space indent
@@ -354,12 +355,25 @@ def test_asyncapi_work_channel_is_parameterised() -> None:
     assert not matches_address(work["address"], "ikdz.case.submitted.v1")
 
 
-def test_asyncapi_domain_topics_have_a_generic_message_for_now() -> None:
+def test_asyncapi_domain_topics_without_models_have_a_generic_message() -> None:
     document = asyncapi_document()
-    for channel_id in ("gewerbeEvents", "einvoiceEvents", "trafficEvents"):
+    for channel_id in ("gewerbeEvents", "trafficEvents"):
         channel = document["channels"][channel_id]
         assert list(channel["messages"]) == ["GenericCloudEvent"]
         assert "payload models follow with their services" in channel["description"].lower()
+
+
+def test_asyncapi_einvoice_topic_lists_each_event_model() -> None:
+    document = asyncapi_document()
+    channel = document["channels"]["einvoiceEvents"]
+
+    assert list(channel["messages"]) == [event_cls.__name__ for event_cls in EINVOICE_EVENTS]
+    for event_cls in EINVOICE_EVENTS:
+        message = _resolve(document, channel["messages"][event_cls.__name__]["$ref"])
+        payload = _resolve(document, message["payload"]["$ref"])
+        assert payload["properties"]["type"]["const"] == event_cls.EVENT_TYPE
+        assert Topics().of(event_cls) == channel["address"]
+    assert len(document["operations"]["sendEinvoiceEvents"]["messages"]) == len(EINVOICE_EVENTS)
 
 
 def test_asyncapi_documents_the_dead_letter_headers() -> None:

@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 from pydantic import ConfigDict
 
 from ikdz_contracts.cloudevents import CONTENT_TYPE, CONTENT_TYPE_HEADER, EventData
-from ikdz_contracts.events import ALL_EVENTS, CaseRouted, CaseStatus, CaseSubmitted, TaskCompleted, TaskRequested
+from ikdz_contracts.events import (
+    ALL_EVENTS,
+    DOMAIN_EVENTS,
+    CaseRouted,
+    CaseStatus,
+    CaseSubmitted,
+    TaskCompleted,
+    TaskRequested,
+)
 from ikdz_contracts.schema import VISIBILITY_KEY, event_json_schema, visibility
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import DEFAULT_PREFIX, DLQ_SUFFIX, POOL_ID_PATTERN, DlqHeader, Topics
@@ -117,7 +125,7 @@ def _channel_bindings(address: str | None) -> dict[str, Any]:
 
 def _components() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for event_cls in ALL_EVENTS:
+    for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS):
         _hoist(event_json_schema(event_cls), f"{event_cls.__name__}Event", schemas)
     generic = event_json_schema(_AnyData)
     generic["properties"]["type"] = {
@@ -153,7 +161,7 @@ def _components() -> dict[str, Any]:
             "but it may be malformed (that may be why it was parked)."
         ),
     }
-    messages = {event_cls.__name__: _message(event_cls) for event_cls in ALL_EVENTS}
+    messages = {event_cls.__name__: _message(event_cls) for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS)}
     messages[GENERIC_MESSAGE] = {
         "name": GENERIC_MESSAGE,
         "title": "Domain event",
@@ -263,20 +271,20 @@ def asyncapi_document(prefix: str = DEFAULT_PREFIX, *, kafka_bootstrap_servers: 
 
     for attribute, (channel_id, service) in _DOMAIN_TOPICS.items():
         address = getattr(topics, attribute)
-        add(
-            channel_id,
-            {
-                "address": address,
-                "title": f"Events of {service.value}",
-                "description": f"Domain events of {service.value} ({service.label_de}). {DOMAIN_PAYLOAD_NOTE}",
-                "bindings": _channel_bindings(address),
-                "tags": [{"name": "public"}],
-            },
-            GENERIC_MESSAGE,
-        )
-        operations[f"send{channel_id[0].upper()}{channel_id[1:]}"] = _operation(
-            "send", channel_id, GENERIC_MESSAGE, f"Published by {service.value}.", [service.value]
-        )
+        models = [event_cls for event_cls in DOMAIN_EVENTS if topics.of(event_cls) == address]
+        note = "" if models else f" {DOMAIN_PAYLOAD_NOTE}"
+        names = [event_cls.__name__ for event_cls in models] or [GENERIC_MESSAGE]
+        channels[channel_id] = {
+            "address": address,
+            "title": f"Events of {service.value}",
+            "description": f"Domain events of {service.value} ({service.label_de}).{note}",
+            "bindings": _channel_bindings(address),
+            "tags": [{"name": "public"}],
+            "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
+        }
+        send = _operation("send", channel_id, names[0], f"Published by {service.value}.", [service.value])
+        send["messages"] = [{"$ref": f"#/channels/{channel_id}/messages/{name}"} for name in names]
+        operations[f"send{channel_id[0].upper()}{channel_id[1:]}"] = send
         add_dlq(channel_id, address)
 
     work_address = f"{prefix}work.{{service}}.{{pool}}.v1"

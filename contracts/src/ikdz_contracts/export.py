@@ -23,7 +23,7 @@ from typing import Any
 from ikdz_contracts.asyncapi import asyncapi_document
 from ikdz_contracts.cloudevents import EventData
 from ikdz_contracts.compat import breaking_changes
-from ikdz_contracts.events import ALL_EVENTS
+from ikdz_contracts.events import ALL_EVENTS, DOMAIN_EVENTS
 from ikdz_contracts.schema import event_json_schema, render_json
 from ikdz_contracts.topics import DEFAULT_PREFIX
 
@@ -55,12 +55,14 @@ def schema_file(event_cls: type[EventData]) -> str:
 
 def current_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of every event model, keyed by event type."""
-    return {event_cls.EVENT_TYPE: event_json_schema(event_cls) for event_cls in ALL_EVENTS}
+    return {event_cls.EVENT_TYPE: event_json_schema(event_cls) for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS)}
 
 
 def generated_files(prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
     """Every generated file's text, keyed by its path relative to ``contracts/``."""
-    files = {schema_file(event_cls): render_json(event_json_schema(event_cls)) for event_cls in ALL_EVENTS}
+    files = {
+        schema_file(event_cls): render_json(event_json_schema(event_cls)) for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS)
+    }
     files[ASYNCAPI_FILE] = render_json(asyncapi_document(prefix))
     return files
 

@@ -12,6 +12,7 @@ message is then redelivered, never lost).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from types import TracebackType
@@ -147,6 +148,16 @@ async def _raw_body(msg: StreamMessage[Any]) -> bytes:
     return msg.body
 
 
+def _event_type(body: bytes) -> str | None:
+    """The CloudEvents ``type`` of a record value, or None if it has none (then decoding decides)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 Handler = Callable[[CloudEvent[D]], Awaitable[None]]
 
 
@@ -156,16 +167,21 @@ def subscribe(
     data_type: type[D],
     *,
     group_id: str,
+    skip_other_types: bool = False,
 ) -> Callable[[Handler[D]], Handler[D]]:
     """Register ``func`` for events of ``data_type`` on ``topics``, committing after it finished.
 
     The record value is decoded and validated with the contracts (a malformed or foreign event is a
-    poison message) and the event's ids are bound to the log context before ``func`` runs.
+    poison message) and the event's ids are bound to the log context before ``func`` runs. On a
+    topic that carries several event types (a domain topic), ``skip_other_types`` acknowledges
+    well-formed events of other types without calling ``func``.
     """
     names = [topics] if isinstance(topics, str) else topics
 
     def register(func: Handler[D]) -> Handler[D]:
         async def handle(body: bytes) -> None:
+            if skip_other_types and _event_type(body) not in {None, data_type.EVENT_TYPE}:
+                return
             try:
                 event = decode(body, data_type)
             except (ValidationError, ValueError) as error:

@@ -179,3 +179,28 @@ def test_no_case_ever_goes_to_a_pool_of_another_town_without_an_active_agreement
         and a.reference == outcome.agreement_ref
         for a in config.agreements
     )
+
+
+@pytest.mark.parametrize("backlog", [{}, {"augustusburg": 500}, {"wurzen": 500}])
+def test_a_requested_pool_under_an_agreement_wins_whatever_the_backlog(backlog: dict[str, int]) -> None:
+    case = CaseToRoute(owner_ags=WURZEN, service=ServiceId.EINVOICE, requested_pool="augustusburg")
+
+    outcome = decide(case, PILOT, backlog, DAY)
+
+    assert isinstance(outcome, Routed)
+    assert (outcome.pool.id, outcome.agreement_ref) == ("augustusburg", f"ZV {WURZEN}->{AUGUSTUSBURG}")
+    [other] = [c for c in outcome.decision.candidates if c.pool_id == "wurzen"]
+    assert not other.eligible
+    assert other.reason == "the case asks for pool augustusburg"
+
+
+def test_a_requested_pool_without_an_agreement_leaves_the_case_unroutable() -> None:
+    grimma = RoutingConfig(version="t2", pools=(*PILOT.pools, pool("grimma", GRIMMA)), agreements=PILOT.agreements)
+    case = CaseToRoute(owner_ags=WURZEN, service=ServiceId.EINVOICE, requested_pool="grimma")
+
+    outcome = decide(case, grimma, {}, DAY)
+
+    assert isinstance(outcome, Unroutable)
+    assert outcome.decision.reasons == [
+        "the requested pool grimma is neither the owner town's nor under an active agreement"
+    ]

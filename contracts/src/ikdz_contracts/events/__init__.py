@@ -1,5 +1,6 @@
 """Event payload models, one per CloudEvents type and major version."""
 
+from ikdz_contracts.cloudevents import EventData
 from ikdz_contracts.events.case import (
     Applicant,
     CaseRouted,
@@ -9,19 +10,47 @@ from ikdz_contracts.events.case import (
     PoolCandidate,
     RoutingDecision,
 )
+from ikdz_contracts.events.einvoice import (
+    EINVOICE_EVENTS,
+    ApprovalStep,
+    InvoiceApprovalStepDone,
+    InvoiceDuplicate,
+    InvoiceExported,
+    InvoiceReceived,
+    InvoiceRejected,
+    InvoiceReleased,
+    InvoiceRouted,
+    InvoiceValidated,
+    RejectionKind,
+)
 from ikdz_contracts.events.task import FourEyes, TaskCompleted, TaskOutcome, TaskRequested
 
-ALL_EVENTS = (CaseSubmitted, CaseRouted, CaseStatus, TaskRequested, TaskCompleted)
+ALL_EVENTS: tuple[type[EventData], ...] = (CaseSubmitted, CaseRouted, CaseStatus, TaskRequested, TaskCompleted)
+"""Events with a topic of their own."""
+DOMAIN_EVENTS: tuple[type[EventData], ...] = EINVOICE_EVENTS
+"""Events of the domain services; several types share their service's domain topic."""
 
 __all__ = [
     "ALL_EVENTS",
+    "DOMAIN_EVENTS",
+    "EINVOICE_EVENTS",
     "Applicant",
+    "ApprovalStep",
     "CaseRouted",
     "CaseState",
     "CaseStatus",
     "CaseSubmitted",
     "FourEyes",
+    "InvoiceApprovalStepDone",
+    "InvoiceDuplicate",
+    "InvoiceExported",
+    "InvoiceReceived",
+    "InvoiceRejected",
+    "InvoiceReleased",
+    "InvoiceRouted",
+    "InvoiceValidated",
     "PoolCandidate",
+    "RejectionKind",
     "RoutingDecision",
     "TaskCompleted",
     "TaskOutcome",

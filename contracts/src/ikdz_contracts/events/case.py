@@ -62,6 +62,14 @@ class CaseSubmitted(EventData):
         json_schema_extra=PERSONAL,
     )
     required_skills: list[str] = Field(default_factory=list)
+    requested_pool_id: str | None = Field(
+        default=None,
+        pattern=POOL_ID_PATTERN,
+        description=(
+            "The pool the filing service asks for (e.g. the department an e-invoice's Leitweg-ID names); "
+            "routing honours it only if the pool is the owner town's own or reachable under an agreement."
+        ),
+    )
 
 
 class PoolCandidate(BaseModel):

@@ -69,7 +69,7 @@ class RouteCase:
         if await self._repository.exists(case.case_id):
             return  # routed before: a case stays where it was routed
         now = self._clock()
-        to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills))
+        to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills), case.requested_pool_id)
         backlog = await self._repository.open_cases([pool.id for pool in self.config.pools])
         outcome = decide(to_route, self.config, backlog, now.date())
         route: dict[str, Any] = {

@@ -19,6 +19,8 @@ class CaseToRoute:
     owner_ags: str
     service: ServiceId
     required_skills: frozenset[str] = frozenset()
+    requested_pool: str | None = None
+    """A pool the filing service asks for (an e-invoice's department); other candidates are not eligible."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def decide(case: CaseToRoute, config: RoutingConfig, open_cases: Mapping[str, in
         missing = case.required_skills - pool.skills
         wait = round(backlog / pool.capacity_per_day, 4)
         own = agreement_ref is None
-        if missing:
+        not_requested = case.requested_pool is not None and pool.id != case.requested_pool
+        if not_requested:
+            reason = f"the case asks for pool {case.requested_pool}"
+        elif missing:
             reason = f"lacks skills {', '.join(sorted(missing))}"
         else:
             reason = "own town" if own else f"agreement {agreement_ref}"
@@ -65,7 +70,7 @@ def decide(case: CaseToRoute, config: RoutingConfig, open_cases: Mapping[str, in
                 pool_id=pool.id,
                 processing_ags=pool.processing_ags,
                 agreement_ref=agreement_ref,
-                eligible=not missing,
+                eligible=not missing and not not_requested,
                 open_cases=backlog,
                 capacity_per_day=pool.capacity_per_day,
                 expected_wait_days=wait,
@@ -73,11 +78,14 @@ def decide(case: CaseToRoute, config: RoutingConfig, open_cases: Mapping[str, in
             )
         )
     if not eligible:
-        reason = (
-            "no pool of the owner town or of a partner under an active agreement offers this service"
-            if not considered
-            else "no candidate pool has the required skills"
-        )
+        if not considered:
+            reason = "no pool of the owner town or of a partner under an active agreement offers this service"
+        elif case.requested_pool is not None and all(c.pool_id != case.requested_pool for c in considered):
+            reason = (
+                f"the requested pool {case.requested_pool} is neither the owner town's nor under an active agreement"
+            )
+        else:
+            reason = "no candidate pool has the required skills"
         return Unroutable(
             RoutingDecision(policy_version=f"{POLICY}@{config.version}", reasons=[reason], candidates=considered)
         )
