@@ -33,8 +33,10 @@ from ikdz_contracts.export import (
     event_json_schema,
     generated_files,
     main,
+    payload_schema_file,
     schema_file,
 )
+from ikdz_contracts.payloads import PAYLOAD_MODELS
 from ikdz_contracts.schema import personal_data_paths, render_json
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import DlqHeader, Topics, dlq
@@ -67,7 +69,9 @@ def test_generated_files_are_stable_text() -> None:
     first = generated_files()
 
     assert first == generated_files()
-    assert set(first) == {schema_file(e) for e in (*ALL_EVENTS, *EINVOICE_EVENTS)} | {ASYNCAPI_FILE}
+    assert set(first) == {schema_file(e) for e in (*ALL_EVENTS, *EINVOICE_EVENTS)} | {ASYNCAPI_FILE} | {
+        payload_schema_file(s.value) for s in PAYLOAD_MODELS
+    }
     for text in first.values():
         assert text.endswith("}\n")
         assert text == render_json(json.loads(text))  # sorted keys, 2-space indent

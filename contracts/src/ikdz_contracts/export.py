@@ -24,7 +24,8 @@ from ikdz_contracts.asyncapi import asyncapi_document
 from ikdz_contracts.cloudevents import EventData
 from ikdz_contracts.compat import breaking_changes
 from ikdz_contracts.events import ALL_EVENTS, DOMAIN_EVENTS
-from ikdz_contracts.schema import event_json_schema, render_json
+from ikdz_contracts.payloads import PAYLOAD_MODELS
+from ikdz_contracts.schema import event_json_schema, payload_json_schema, render_json
 from ikdz_contracts.topics import DEFAULT_PREFIX
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "event_json_schema",
     "generated_files",
     "main",
+    "payload_schema_file",
     "published_schemas",
     "schema_file",
 ]
@@ -53,6 +55,11 @@ def schema_file(event_cls: type[EventData]) -> str:
     return f"{SCHEMA_DIR}/{event_cls.EVENT_TYPE}.json"
 
 
+def payload_schema_file(service: str) -> str:
+    """Path of a service payload's schema, relative to ``contracts/``: ``schemas/payloads/<service>.json``."""
+    return f"{SCHEMA_DIR}/payloads/{service}.json"
+
+
 def current_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of every event model, keyed by event type."""
     return {event_cls.EVENT_TYPE: event_json_schema(event_cls) for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS)}
@@ -63,6 +70,8 @@ def generated_files(prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
     files = {
         schema_file(event_cls): render_json(event_json_schema(event_cls)) for event_cls in (*ALL_EVENTS, *DOMAIN_EVENTS)
     }
+    for service, model in PAYLOAD_MODELS.items():
+        files[payload_schema_file(service.value)] = render_json(payload_json_schema(service.value, model))
     files[ASYNCAPI_FILE] = render_json(asyncapi_document(prefix))
     return files
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ikdz_contracts.cloudevents import CONTENT_TYPE, EventData, envelope_type
+from pydantic import BaseModel
+
+from ikdz_contracts.cloudevents import CONTENT_TYPE, SCHEMA_BASE_URI, EventData, envelope_type
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 VISIBILITY_KEY = "x-ikdz-visibility"
@@ -43,6 +45,16 @@ def event_json_schema(event_cls: type[EventData]) -> dict[str, Any]:
         TOPIC_KEY: event_cls.TOPIC,
         VISIBILITY_KEY: visibility(event_cls),
     }
+
+
+def payload_json_schema(service: str, model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of a service's ``case.submitted`` payload (``$id`` ``urn:ikdz:schema:payload:<service>``).
+
+    Unlike event schemas it keeps ``additionalProperties: false``: the payload is input, and intake
+    refuses unknown fields.
+    """
+    schema = model.model_json_schema(mode="validation")
+    return {"$schema": JSON_SCHEMA_DIALECT, "$id": f"{SCHEMA_BASE_URI}payload:{service}", **schema}
 
 
 def _open_objects(node: Any) -> Any:

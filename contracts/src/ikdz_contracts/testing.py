@@ -5,7 +5,7 @@ Each builder takes keyword overrides for the data fields, e.g. ``case_status(sta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ikdz_contracts.cloudevents import CloudEvent, DataT, new_event
@@ -45,6 +45,51 @@ def case_submitted(**overrides: Any) -> CaseSubmitted:
         "required_skills": ["gewerbe"],
     }
     return CaseSubmitted(**(fields | overrides))
+
+
+def gewerbe_payload(today: date | None = None, **overrides: Any) -> dict[str, Any]:
+    """A valid, permit-free Gewerbeanmeldung in Wurzen as a ``case.submitted`` payload (JSON types).
+
+    A sole trader starting web design a week after ``today`` (default: the current UTC day), so the
+    date rules pass on any day; top-level fields can be overridden.
+    """
+    filed = today or datetime.now(UTC).date()
+    fields: dict[str, Any] = {
+        "kind": "anmeldung",
+        "owner_ags": WURZEN_AGS,
+        "filed_on": filed.isoformat(),
+        "effective_date": (filed + timedelta(days=7)).isoformat(),
+        "legal_form": "einzelunternehmen",
+        "persons": [
+            {
+                "role": "inhaber",
+                "sex": "w",
+                "family_name": "Mustermann",
+                "given_names": "Erika",
+                "date_of_birth": "1985-04-12",
+                "place_of_birth": "Leipzig",
+                "nationalities": ["DE"],
+                "address": {"street": "Domplatz", "house_number": "5", "postal_code": "04808", "city": "Wurzen"},
+            }
+        ],
+        "establishment": {
+            "address": {
+                "street": "Markt",
+                "house_number": "1",
+                "postal_code": "04808",
+                "city": "Wurzen",
+                "municipality_ags": WURZEN_AGS,
+            },
+            "trade_name": "Mustermann Webdesign",
+        },
+        "activities": [{"description": "Webdesign und Programmierung von Internetseiten", "wz_code": "62.01.9"}],
+        "business_types": ["sonstiges"],
+        "employees_full_time": 0,
+        "employees_part_time": 0,
+        "registration_reason": "neugruendung",
+        "declarations": {"data_correct": True},
+    }
+    return fields | overrides
 
 
 def case_routed(**overrides: Any) -> CaseRouted:

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ikdz_trade_registration.adapters.fee_config import load_fee_config
-from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
-from ikdz_trade_registration.domain.application import (
+from ikdz_contracts.payloads.gewerbe import (
     ActivityLine,
     Address,
     BusinessAddress,
@@ -25,6 +23,8 @@ from ikdz_trade_registration.domain.application import (
     RegistrationReason,
     Sex,
 )
+from ikdz_trade_registration.adapters.fee_config import load_fee_config
+from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
 from ikdz_trade_registration.domain.decision import DecisionContext
 from ikdz_trade_registration.domain.rules import RuleContext
 

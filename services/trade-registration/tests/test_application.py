@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from ikdz_contracts.payloads.gewerbe import ActivityLine, Gewerbeanzeige, NoticeKind, compact_wz_code
 from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
-from ikdz_trade_registration.domain.application import ActivityLine, Gewerbeanzeige, NoticeKind, compact_wz_code
 from pydantic import ValidationError
 
 from .builders import gbr

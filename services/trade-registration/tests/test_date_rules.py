@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ikdz_trade_registration.domain.application import (
+from ikdz_contracts.payloads.gewerbe import (
     ChangeReason,
     DeregistrationCause,
     DeregistrationReason,

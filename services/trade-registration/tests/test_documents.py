@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige
 from ikdz_trade_registration.adapters.documents import IssuingContext, render_fee_notice, render_receipt
-from ikdz_trade_registration.domain.application import Gewerbeanzeige
 from ikdz_trade_registration.domain.decision import RULESET_VERSION, decide
 from ikdz_trade_registration.domain.fees import Fee
 from pypdf import PdfReader

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ikdz_contracts.payloads.gewerbe import NoticeKind
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_trade_registration.adapters.fee_config import FEES_CONFIG, load_fee_config
-from ikdz_trade_registration.domain.application import NoticeKind
 from ikdz_trade_registration.domain.errors import ConfigError
 from ikdz_trade_registration.domain.fees import (
     TARIFF_MAX,

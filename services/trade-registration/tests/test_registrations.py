@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ikdz_trade_registration.domain.application import (
+from ikdz_contracts.payloads.gewerbe import (
     ChangeReason,
     Company,
     DeregistrationCause,

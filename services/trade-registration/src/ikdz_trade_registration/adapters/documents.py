@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape
 
+from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige, NoticeKind
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -25,7 +26,6 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ikdz_trade_registration.domain.application import Gewerbeanzeige, NoticeKind
 from ikdz_trade_registration.domain.fees import COST_LAW, Authority, Fee
 
 _DATE_LABEL = {

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from ikdz_contracts.payloads.gewerbe import Address, BusinessAddress, Person, compact_wz_code
 from lxml import etree
 
-from ikdz_trade_registration.domain.application import Address, BusinessAddress, Person, compact_wz_code
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.recipients import DataProfile, RecipientMessage
 

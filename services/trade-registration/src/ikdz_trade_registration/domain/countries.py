@@ -7,8 +7,6 @@ list, so they lead to the residence-title task, as any nationality not listed do
 
 from __future__ import annotations
 
-COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
-
 EU_MEMBER_STATES: frozenset[str] = frozenset(
     {
         "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU",

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, NoticeKind, PermitKind
 from pydantic import BaseModel, ConfigDict
 
-from ikdz_trade_registration.domain.application import BusinessType, Gewerbeanzeige, NoticeKind, PermitKind
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.fees import Fee, FeeConfig, FeeResult, FeeUnavailable, fee_for
 from ikdz_trade_registration.domain.rules import RuleContext, Severity, Violation, validate

@@ -19,9 +19,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Self
 
+from ikdz_contracts.payloads.gewerbe import AGS_PATTERN, NoticeKind
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
-from ikdz_trade_registration.domain.application import AGS_PATTERN, NoticeKind
 
 TARIFF_MIN = Decimal("22.00")
 TARIFF_MAX = Decimal("112.00")

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, NoticeKind
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from ikdz_trade_registration.domain.application import BusinessType, Gewerbeanzeige, NoticeKind
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.decision import classify
 from ikdz_trade_registration.domain.rules import REGISTER_REQUIRED

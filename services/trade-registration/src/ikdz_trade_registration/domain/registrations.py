@@ -25,9 +25,7 @@ from collections.abc import Container, Iterable
 from datetime import date, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from ikdz_trade_registration.domain.application import (
+from ikdz_contracts.payloads.gewerbe import (
     Address,
     BusinessAddress,
     ChangeReason,
@@ -38,6 +36,8 @@ from ikdz_trade_registration.domain.application import (
     PersonRole,
     RegistrationReason,
 )
+from pydantic import BaseModel, ConfigDict
+
 from ikdz_trade_registration.domain.rules import Severity, Violation
 
 

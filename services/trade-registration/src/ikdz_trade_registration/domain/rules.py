@@ -1,7 +1,7 @@
 """Validation and plausibility rules of the Gewerbeanzeige: named, per field, in German, never raising.
 
 Each rule has a stable name (``datum.zukunft``), a severity and a function that yields violations
-keyed to the field path of :class:`~ikdz_trade_registration.domain.application.Gewerbeanzeige`
+keyed to the field path of :class:`~ikdz_contracts.payloads.gewerbe.Gewerbeanzeige`
 (``persons.0.date_of_birth``, the same dotted path pydantic uses), so a form can show an error
 summary linked to its fields.
 
@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
-from ikdz_trade_registration.domain.application import (
+from ikdz_contracts.payloads.gewerbe import (
     ChangeReason,
     DeregistrationReason,
     EstablishmentKind,
@@ -43,6 +41,8 @@ from ikdz_trade_registration.domain.application import (
     RegisterType,
     RegistrationReason,
 )
+from pydantic import BaseModel, ConfigDict
+
 from ikdz_trade_registration.domain.trades import VAGUE_ACTIVITY
 from ikdz_trade_registration.domain.wz import WzCatalogue
 

@@ -1,27 +1,36 @@
-"""The Gewerbeanzeige (GewA 1 Anmeldung, GewA 2 Ummeldung, GewA 3 Abmeldung) as filed.
+"""The Gewerbeanzeige (GewA 1 Anmeldung, GewA 2 Ummeldung, GewA 3 Abmeldung) as filed: the
+``payload`` of a ``case.submitted`` event for the service ``trade-registration``.
+
+It is a contract: intake validates the shape of a submission with this model (forms, JSON API, XML
+import) and trade-registration parses the work item with it, so both agree on every field. Changes
+follow the event rules of ``docs/contracts.md``: optional fields may be added; anything else is a new
+``form_version``. The JSON Schema is generated to ``contracts/schemas/payloads/``.
 
 The model follows the content of the forms of the GewAnzV (version of 11.12.2024) grouped as in
 the XGewerbeordnung elements (``docs/gewerbe.md`` maps each field to its XGewO element and, where
 known, its form field number). It checks types and formats only: whether the data fit together
 (a GmbH without register number, a business address outside the owner town, a start date a year
 ahead) is decided by the named rules of :mod:`ikdz_trade_registration.domain.rules`, which answer
-with German messages per field instead of raising.
+with German messages per field instead of raising; those rules stay in the service.
 
 All models are frozen and strict: portals send JSON (``Gewerbeanzeige.model_validate_json``),
-where dates are ISO strings and enums their values; Python callers pass real dates and enums.
+where dates are ISO strings and enums their values; Python callers pass real dates and enums. A
+payload already decoded from JSON (a ``dict``) is read with :func:`parse_payload`.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from ikdz_trade_registration.domain.countries import COUNTRY_CODE_PATTERN
-
+COUNTRY_CODE_PATTERN = r"^[A-Z]{2}$"
+"""ISO 3166-1 alpha-2; stateless persons and unknown nationalities are ``XX`` (ISO's code for "unknown")."""
 AGS_PATTERN = r"^[0-9]{8}$"
 FORM_VERSION = "GewAnzV-2024-12"
 
@@ -390,3 +399,18 @@ class Gewerbeanzeige(_Model):
     @property
     def main_activity(self) -> ActivityLine:
         return self.activities[0]
+
+
+def parse_payload(payload: Mapping[str, Any]) -> Gewerbeanzeige:
+    """Validate a ``case.submitted`` payload (decoded JSON) as a Gewerbeanzeige.
+
+    The payload travels as JSON, so it is validated in JSON mode: ISO date strings and enum values are
+    accepted, loose types (``"3"`` for a number) are not. Raises ``pydantic.ValidationError`` with one
+    error per field (``loc`` is the field path, e.g. ``persons.0.date_of_birth``).
+    """
+    return Gewerbeanzeige.model_validate_json(json.dumps(dict(payload)))
+
+
+def to_payload(notice: Gewerbeanzeige) -> dict[str, Any]:
+    """The payload form of a notice (JSON types), as intake puts it into ``case.submitted``."""
+    return notice.model_dump(mode="json")
