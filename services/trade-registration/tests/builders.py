@@ -23,10 +23,10 @@ from ikdz_contracts.payloads.gewerbe import (
     RegistrationReason,
     Sex,
 )
+from ikdz_contracts.payloads.gewerbe_rules import RuleContext
+from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_trade_registration.adapters.fee_config import load_fee_config
-from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
 from ikdz_trade_registration.domain.decision import DecisionContext
-from ikdz_trade_registration.domain.rules import RuleContext
 
 WURZEN, AUGUSTUSBURG, GRIMMA = "14729410", "14522020", "14729160"
 TODAY = date(2026, 11, 25)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from ikdz_contracts.payloads.gewerbe import ActivityLine, Gewerbeanzeige, NoticeKind, compact_wz_code
-from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
+from ikdz_contracts.reference.wz import wz_catalogue
 from pydantic import ValidationError
 
 from .builders import gbr

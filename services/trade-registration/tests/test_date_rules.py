@@ -12,7 +12,7 @@ from ikdz_contracts.payloads.gewerbe import (
     DeregistrationReason,
     NoticeKind,
 )
-from ikdz_trade_registration.domain.rules import LATE_AFTER_DAYS, MAX_DAYS_AHEAD, MAX_YEARS_BACK, Severity, validate
+from ikdz_contracts.payloads.gewerbe_rules import LATE_AFTER_DAYS, MAX_DAYS_AHEAD, MAX_YEARS_BACK, Severity, validate
 
 from .builders import anmeldung, rule_context
 

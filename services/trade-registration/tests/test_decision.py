@@ -19,8 +19,7 @@ from ikdz_contracts.payloads.gewerbe import (
 )
 from ikdz_trade_registration.domain.decision import RULESET_VERSION, classify, decide
 from ikdz_trade_registration.domain.fees import Fee, FeeUnavailable, NoFee
-from ikdz_trade_registration.domain.trades import ROWS, TRIGGERS, Category, Outcome
-from ikdz_trade_registration.domain.wz import LOW_CONFIDENCE
+from ikdz_trade_registration.domain.trades import LOW_CONFIDENCE, ROWS, TRIGGERS, Category, Outcome
 
 from .builders import AUGUSTUSBURG, TODAY, activity, anmeldung, decision_context, gbr, gmbh, person, site
 

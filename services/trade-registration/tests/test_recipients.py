@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, PersonRole
-from ikdz_trade_registration.adapters.wz_catalogue import wz_catalogue
+from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_trade_registration.adapters.xgewerbe_export import NAMESPACE, export_message
 from ikdz_trade_registration.domain.decision import RULESET_VERSION
 from ikdz_trade_registration.domain.recipients import (

@@ -26,7 +26,7 @@ from ikdz_contracts.payloads.gewerbe import (
     RegisterType,
     RegistrationReason,
 )
-from ikdz_trade_registration.domain.rules import RULES, Severity, Violation, validate
+from ikdz_contracts.payloads.gewerbe_rules import RULES, Severity, Violation, validate
 
 from .builders import AUGUSTUSBURG, GRIMMA, TODAY, WURZEN, activity, anmeldung, gbr, gmbh, person, rule_context, site
 

@@ -10,8 +10,8 @@ The model follows the content of the forms of the GewAnzV (version of 11.12.2024
 the XGewerbeordnung elements (``docs/gewerbe.md`` maps each field to its XGewO element and, where
 known, its form field number). It checks types and formats only: whether the data fit together
 (a GmbH without register number, a business address outside the owner town, a start date a year
-ahead) is decided by the named rules of :mod:`ikdz_trade_registration.domain.rules`, which answer
-with German messages per field instead of raising; those rules stay in the service.
+ahead) is decided by the named rules of :mod:`ikdz_contracts.payloads.gewerbe_rules`, which answer
+with German messages per field instead of raising; intake and trade-registration run the same rules.
 
 All models are frozen and strict: portals send JSON (``Gewerbeanzeige.model_validate_json``),
 where dates are ISO strings and enums their values; Python callers pass real dates and enums. A

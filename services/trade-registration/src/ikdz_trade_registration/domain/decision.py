@@ -18,20 +18,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, NoticeKind, PermitKind
+from ikdz_contracts.payloads.gewerbe_rules import RuleContext, Severity, Violation, validate
+from ikdz_contracts.reference.wz import WzCatalogue
 from pydantic import BaseModel, ConfigDict
 
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.fees import Fee, FeeConfig, FeeResult, FeeUnavailable, fee_for
-from ikdz_trade_registration.domain.rules import RuleContext, Severity, Violation, validate
 from ikdz_trade_registration.domain.trades import (
     ALCOHOL_KEYWORDS,
     GASTRONOMY_WZ_PREFIXES,
+    LOW_CONFIDENCE,
     ROWS,
     TRIGGERS,
     Category,
     Outcome,
 )
-from ikdz_trade_registration.domain.wz import LOW_CONFIDENCE, WzCatalogue
 
 RULESET_VERSION = "gewerbe-2026.11-1"
 """Version of rules, decision table and trigger lists; named on every document and audit entry."""

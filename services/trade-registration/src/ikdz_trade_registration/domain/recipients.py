@@ -26,13 +26,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, NoticeKind
+from ikdz_contracts.payloads.gewerbe_rules import REGISTER_REQUIRED
+from ikdz_contracts.reference.wz import WzCatalogue
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.decision import classify
-from ikdz_trade_registration.domain.rules import REGISTER_REQUIRED
 from ikdz_trade_registration.domain.trades import Category
-from ikdz_trade_registration.domain.wz import WzCatalogue
 
 MESSAGE_NAMESPACE = uuid.UUID("6f1c1a52-3c55-5f0e-9a1e-7a0b5e6b2c01")
 """uuid5 namespace for message ids: the same case and recipient always give the same id (idempotent re-send)."""

@@ -36,9 +36,8 @@ from ikdz_contracts.payloads.gewerbe import (
     PersonRole,
     RegistrationReason,
 )
+from ikdz_contracts.payloads.gewerbe_rules import Severity, Violation
 from pydantic import BaseModel, ConfigDict
-
-from ikdz_trade_registration.domain.rules import Severity, Violation
 
 
 class _Frozen(BaseModel):

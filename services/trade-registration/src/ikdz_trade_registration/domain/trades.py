@@ -524,13 +524,5 @@ ALCOHOL_KEYWORDS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(k, re.IGNORECASE) for k in (r"alkohol", r"\bbier", r"\bwein", r"spirituos", r"cocktail", r"schnaps")
 )
 
-VAGUE_ACTIVITY: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(k, re.IGNORECASE)
-    for k in (
-        r"waren aller art",
-        r"dienstleistungen aller art",
-        r"handel mit allem",
-        r"^\s*(handel|dienstleistung(en)?|gewerbe|diverses|alles|sonstiges|verschiedenes)\s*\.?\s*$",
-    )
-)
-"""Activity texts refused in practice as too vague (the form asks for the activity 'as complete as possible')."""
+LOW_CONFIDENCE = 0.6
+"""A suggested WZ code the applicant accepted below this confidence is confirmed by a clerk."""

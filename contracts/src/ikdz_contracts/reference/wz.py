@@ -1,22 +1,48 @@
-"""WZ 2008 from the ``wz-code`` package (data embedded, no I/O): lookup and simple suggestions.
+"""WZ 2008 (Klassifikation der Wirtschaftszweige) from the ``wz-code`` package: lookup and suggestions.
+
+Reference data both sides of a Gewerbeanzeige need: intake suggests codes in the form and checks the
+code a portal sends; trade-registration classifies the activity. The data are embedded in the
+package (no I/O). :class:`WzCatalogue` is the port the pure rules type against.
 
 Suggestions score each Unterklasse title by the share of the query's words it contains (a word
 matches a title word that equals, contains or is contained in it, compounds included), weighted by
 how much of the title is covered, with a few synonyms the classification's titles spell
 differently (``Friseur`` → ``Frisör``). This is a
 deliberately simple helper for the form; the clerk confirms any code accepted with a confidence
-below :data:`~ikdz_trade_registration.domain.wz.LOW_CONFIDENCE`.
+below trade-registration's ``LOW_CONFIDENCE``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
 from wz_code import WZ  # type: ignore[import-untyped]  # the package ships no py.typed
 
-from ikdz_trade_registration.domain.wz import WzSuggestion
+
+class WzSuggestion(BaseModel):
+    """A WZ 2008 Unterklasse proposed for an activity text."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    code: str = Field(description="Unterklasse, e.g. '96.02.1'.")
+    title: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class WzCatalogue(Protocol):
+    """Read access to the WZ 2008 Unterklassen (level 5 of the classification)."""
+
+    def title(self, code: str) -> str | None:
+        """The German title of a WZ 2008 Unterklasse such as ``96.02.1``, or None if there is none."""
+        ...
+
+    def suggest(self, text: str, limit: int = 5) -> list[WzSuggestion]:
+        """Unterklassen for an activity in the applicant's words, best first."""
+        ...
+
 
 _WORD = re.compile(r"[a-zäöüß]{4,}")
 _SYNONYMS: dict[str, str] = {
@@ -51,7 +77,7 @@ def _matches(query_word: str, title_words: set[str]) -> bool:
 
 
 class WzCodeCatalogue:
-    """:class:`~ikdz_trade_registration.domain.wz.WzCatalogue` over ``wz_code.WZ(version="2008")``."""
+    """:class:`WzCatalogue` over ``wz_code.WZ(version="2008")``."""
 
     def __init__(self) -> None:
         wz: Any = WZ(version="2008")

@@ -1,5 +1,10 @@
 """Validation and plausibility rules of the Gewerbeanzeige: named, per field, in German, never raising.
 
+Part of the payload contract: intake runs them before it accepts a form or a portal's JSON (so the
+citizen sees "Betriebsstätte nicht in Wurzen" at the field), and trade-registration runs the same
+rules when it decides (an XML import that breaks one becomes a clarification task). Pure: the WZ
+catalogue and the town names come in through :class:`RuleContext`.
+
 Each rule has a stable name (``datum.zukunft``), a severity and a function that yields violations
 keyed to the field path of :class:`~ikdz_contracts.payloads.gewerbe.Gewerbeanzeige`
 (``persons.0.date_of_birth``, the same dotted path pydantic uses), so a form can show an error
@@ -25,10 +30,13 @@ Date windows (all relative to the day of filing, ``filed_on``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
 
 from ikdz_contracts.payloads.gewerbe import (
     ChangeReason,
@@ -41,10 +49,7 @@ from ikdz_contracts.payloads.gewerbe import (
     RegisterType,
     RegistrationReason,
 )
-from pydantic import BaseModel, ConfigDict
-
-from ikdz_trade_registration.domain.trades import VAGUE_ACTIVITY
-from ikdz_trade_registration.domain.wz import WzCatalogue
+from ikdz_contracts.reference.wz import WzCatalogue
 
 MAX_DAYS_AHEAD = 42
 LATE_AFTER_DAYS = 28
@@ -93,6 +98,17 @@ PARTNERSHIPS: frozenset[LegalForm] = frozenset({LegalForm.GBR, LegalForm.OHG, Le
 """Every managing partner files (and is listed) separately; at least two partners."""
 
 SOLE_TRADERS: frozenset[LegalForm] = frozenset({LegalForm.EINZELUNTERNEHMEN, LegalForm.EINGETRAGENER_KAUFMANN})
+
+VAGUE_ACTIVITY: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(k, re.IGNORECASE)
+    for k in (
+        r"waren aller art",
+        r"dienstleistungen aller art",
+        r"handel mit allem",
+        r"^\s*(handel|dienstleistung(en)?|gewerbe|diverses|alles|sonstiges|verschiedenes)\s*\.?\s*$",
+    )
+)
+"""Activity texts refused in practice as too vague (the form asks for the activity 'as complete as possible')."""
 
 
 class Severity(StrEnum):
