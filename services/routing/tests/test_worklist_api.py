@@ -35,7 +35,9 @@ STAFF = {
     "ben": Actor("ben", frozenset({"augustusburg"}), frozenset({Role.CLERK}), "14522020"),
     "carla": Actor("carla", frozenset({"augustusburg"}), frozenset({Role.COORDINATOR}), "14522020"),
     "preparer": Actor("preparer", frozenset({"augustusburg"}), frozenset({Role.CLERK}), "14522020"),
-    "wanda": Actor("wanda", frozenset({"wurzen"}), frozenset({Role.CLERK, Role.ADMIN}), "14729410"),
+    "wanda": Actor(
+        "wanda", frozenset({"wurzen"}), frozenset({Role.CLERK, Role.ADMIN}), "14729410", frozenset({"14729410"})
+    ),
 }
 
 

@@ -14,7 +14,8 @@ class CaseAudit:
         self._repository = repository
 
     async def __call__(self, case_id: str, actor: Actor) -> dict[str, Any]:
-        """Visible to members of the pool the case was routed to and to admins of the owner town."""
+        """Visible to members of the pool the case was routed to and to admins of the owner town
+        (any of the admin's towns, not only the acting one)."""
         route = await self._repository.route_of(case_id)
         if route is None or not _may_read(route, actor):
             raise TaskNotFoundError(case_id)
@@ -45,4 +46,4 @@ class CaseAudit:
 
 
 def _may_read(route: dict[str, Any], actor: Actor) -> bool:
-    return route.get("pool_id") in actor.pools or (Role.ADMIN in actor.roles and route["owner_ags"] == actor.acting_ags)
+    return route.get("pool_id") in actor.pools or (Role.ADMIN in actor.roles and route["owner_ags"] in actor.towns)

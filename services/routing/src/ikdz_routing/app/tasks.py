@@ -44,6 +44,14 @@ class AcceptTaskRequest:
             # Tasks go only to the pool the case was routed to, which an agreement covers.
             msg = f"task {request.task_id}: case {request.case_id} is not routed to pool {request.pool_id}"
             raise PoisonMessage(msg)
+        if (route.get("owner_ags"), route.get("service")) != (request.owner_ags, request.service.value):
+            # The agreement covers the case's service for its owner town, nothing else: a task naming
+            # another town or service would show the partner pool what no agreement gave it.
+            msg = (
+                f"task {request.task_id}: case {request.case_id} belongs to {route.get('owner_ags')} "
+                f"({route.get('service')}), not to {request.owner_ags} ({request.service.value})"
+            )
+            raise PoisonMessage(msg)
         definition = TaskDefinition(
             task_id=request.task_id,
             case_id=request.case_id,

@@ -24,12 +24,17 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a pseudonymous staff id with the pools and roles the token grants."""
+    """Who acts: a pseudonymous staff id with the pools, roles and towns the token grants.
+
+    ``acting_ags`` is the town recorded on what the person does; ``towns`` are all the towns the
+    person works for (an admin of several towns reads the audit logs of all their cases).
+    """
 
     staff_id: str
     pools: frozenset[str]
     roles: frozenset[Role]
     acting_ags: str
+    towns: frozenset[str] = frozenset()
 
 
 class TaskState(StrEnum):

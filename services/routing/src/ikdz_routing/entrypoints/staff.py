@@ -23,6 +23,7 @@ def actor_from(current_staff: Callable[..., Awaitable[StaffPrincipal]]) -> Calla
             pools=frozenset(principal.pools),
             roles=frozenset(Role(str(role)) for role in principal.roles),
             acting_ags=min(principal.towns, default=""),
+            towns=frozenset(principal.towns),
         )
 
     return resolve
