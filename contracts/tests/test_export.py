@@ -19,11 +19,14 @@ from ikdz_contracts.asyncapi import asyncapi_document, channel_addresses, matche
 from ikdz_contracts.cloudevents import CONTENT_TYPE, EventData, encode
 from ikdz_contracts.events import (
     ALL_EVENTS,
+    DOMAIN_EVENTS,
     EINVOICE_EVENTS,
+    GEWERBE_EVENTS,
     CaseRouted,
     CaseState,
     CaseStatus,
     CaseSubmitted,
+    GewerbeRecipientMessage,
     TaskCompleted,
     TaskRequested,
 )
@@ -49,6 +52,7 @@ SAMPLES: dict[type[EventData], Callable[[], EventData]] = {
     CaseStatus: testing.case_status,
     TaskRequested: testing.task_requested,
     TaskCompleted: testing.task_completed,
+    GewerbeRecipientMessage: testing.gewerbe_recipient_message,
 }
 
 
@@ -69,7 +73,7 @@ def test_generated_files_are_stable_text() -> None:
     first = generated_files()
 
     assert first == generated_files()
-    assert set(first) == {schema_file(e) for e in (*ALL_EVENTS, *EINVOICE_EVENTS)} | {ASYNCAPI_FILE} | {
+    assert set(first) == {schema_file(e) for e in (*ALL_EVENTS, *DOMAIN_EVENTS)} | {ASYNCAPI_FILE} | {
         payload_schema_file(s.value) for s in PAYLOAD_MODELS
     }
     for text in first.values():
@@ -361,23 +365,28 @@ def test_asyncapi_work_channel_is_parameterised() -> None:
 
 def test_asyncapi_domain_topics_without_models_have_a_generic_message() -> None:
     document = asyncapi_document()
-    for channel_id in ("gewerbeEvents", "trafficEvents"):
+    for channel_id in ("trafficEvents",):
         channel = document["channels"][channel_id]
         assert list(channel["messages"]) == ["GenericCloudEvent"]
         assert "payload models follow with their services" in channel["description"].lower()
 
 
-def test_asyncapi_einvoice_topic_lists_each_event_model() -> None:
+@pytest.mark.parametrize(
+    ("channel_id", "models"),
+    [("einvoiceEvents", EINVOICE_EVENTS), ("gewerbeEvents", GEWERBE_EVENTS)],
+)
+def test_asyncapi_domain_topic_lists_each_event_model(channel_id: str, models: tuple[type[EventData], ...]) -> None:
     document = asyncapi_document()
-    channel = document["channels"]["einvoiceEvents"]
+    channel = document["channels"][channel_id]
 
-    assert list(channel["messages"]) == [event_cls.__name__ for event_cls in EINVOICE_EVENTS]
-    for event_cls in EINVOICE_EVENTS:
+    assert list(channel["messages"]) == [event_cls.__name__ for event_cls in models]
+    for event_cls in models:
         message = _resolve(document, channel["messages"][event_cls.__name__]["$ref"])
         payload = _resolve(document, message["payload"]["$ref"])
         assert payload["properties"]["type"]["const"] == event_cls.EVENT_TYPE
         assert Topics().of(event_cls) == channel["address"]
-    assert len(document["operations"]["sendEinvoiceEvents"]["messages"]) == len(EINVOICE_EVENTS)
+    send = f"send{channel_id[0].upper()}{channel_id[1:]}"
+    assert len(document["operations"][send]["messages"]) == len(models)
 
 
 def test_asyncapi_documents_the_dead_letter_headers() -> None:

@@ -19,6 +19,7 @@ def test_default_prefix_and_shared_topics() -> None:
         "ikdz.task.requested.v1",
         "ikdz.task.completed.v1",
         "ikdz.gewerbe.events.v1",
+        "ikdz.gewerbe.recipients.v1",
         "ikdz.einvoice.events.v1",
         "ikdz.traffic.events.v1",
     ]

@@ -19,6 +19,7 @@ from ikdz_contracts.events import (
     CaseRouted,
     CaseStatus,
     CaseSubmitted,
+    GewerbeRecipientMessage,
     TaskCompleted,
     TaskRequested,
 )
@@ -40,6 +41,7 @@ _FLOWS: dict[type[EventData], tuple[list[str], list[str]]] = {
     CaseStatus: (["intake", "routing", *_DOMAIN_SERVICES], ["intake", "integrators"]),
     TaskRequested: (_DOMAIN_SERVICES, ["routing"]),
     TaskCompleted: (["routing"], _DOMAIN_SERVICES),
+    GewerbeRecipientMessage: (["trade-registration"], ["recipient delivery gateways"]),
 }
 _DOMAIN_TOPICS = {  # Topics attribute -> (channel id, sending service)
     "gewerbe_events": ("gewerbeEvents", ServiceId.TRADE_REGISTRATION),

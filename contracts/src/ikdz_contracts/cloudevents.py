@@ -2,7 +2,8 @@
 
 The value of a Kafka record is the JSON event, the record key is the case id (per-case ordering)
 and the header ``content-type`` says ``application/cloudevents+json``. Extensions follow
-DESIGN.md section 2: ``ownerags``, ``processingags``, ``traceparent`` (distributed-tracing
+DESIGN.md section 2: ``ownerags``, ``processingags``, ``agreementref`` (the agreement the processing
+town acts under), ``traceparent`` (distributed-tracing
 extension), ``causationid`` and ``correlationid``.
 
 Producers build events with :func:`new_event` (strict: unknown fields are rejected). Consumers read
@@ -82,6 +83,11 @@ class CloudEvent(BaseModel, Generic[DataT]):
         pattern=TRACEPARENT_PATTERN,
         description="W3C trace context of the operation that caused the event.",
     )
+    agreementref: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The cooperation agreement (Zweckvereinbarung) under which the processing town acts for the owner.",
+    )
     causationid: str | None = Field(default=None, description="Id of the event that caused this one.")
     correlationid: str | None = Field(
         default=None, description="Id shared by all events of one case flow (the first event's id)."
@@ -113,6 +119,7 @@ def new_event(
     subject: str,
     ownerags: str,
     processingags: str | None = None,
+    agreementref: str | None = None,
     cause: CloudEvent[Any] | None = None,
     traceparent: str | None = None,
     time: datetime | None = None,
@@ -128,6 +135,7 @@ def new_event(
         dataschema=data.dataschema(),
         ownerags=ownerags,
         processingags=processingags,
+        agreementref=agreementref,
         traceparent=traceparent or (cause.traceparent if cause else None),
         causationid=cause.id if cause else None,
         correlationid=(cause.correlationid or cause.id) if cause else event_id,

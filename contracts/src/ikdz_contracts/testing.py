@@ -15,6 +15,7 @@ from ikdz_contracts.events import (
     CaseState,
     CaseStatus,
     CaseSubmitted,
+    GewerbeRecipientMessage,
     PoolCandidate,
     RoutingDecision,
     TaskCompleted,
@@ -160,6 +161,24 @@ def task_completed(**overrides: Any) -> TaskCompleted:
         "completed_at": SAMPLE_TIME,
     }
     return TaskCompleted(**(fields | overrides))
+
+
+def gewerbe_recipient_message(**overrides: Any) -> GewerbeRecipientMessage:
+    fields: dict[str, Any] = {
+        "message_id": "5b0f3d2e-0c39-5d55-9c8e-2f1e0a9b7c11",
+        "message_type": "fa.gewerbemeldung.0100",
+        "recipient": "fa",
+        "recipient_label_de": "zuständiges Finanzamt",
+        "legal_basis": "§ 138 Abs. 1 AO",
+        "data_profile": "full",
+        "case_id": SAMPLE_CASE_ID,
+        "file_number": SAMPLE_FILE_NUMBER,
+        "owner_ags": WURZEN_AGS,
+        "registration_id": "0195590c-7a00-7000-8000-0000000000b1",
+        "created_at": SAMPLE_TIME,
+        "content": '<gewerbemeldung xmlns="urn:ikdz:gewerbemeldung:1" version="1.0"/>',
+    }
+    return GewerbeRecipientMessage(**(fields | overrides))
 
 
 def envelope(data: DataT, *, source: str = "urn:ikdz:test", **kwargs: Any) -> CloudEvent[DataT]:

@@ -49,6 +49,11 @@ class Topics:
         return f"{self.prefix}gewerbe.events.v1"
 
     @property
+    def gewerbe_recipients(self) -> str:
+        """Internal: one message per recipient body of a Gewerbeanzeige (personal data)."""
+        return f"{self.prefix}gewerbe.recipients.v1"
+
+    @property
     def einvoice_events(self) -> str:
         return f"{self.prefix}einvoice.events.v1"
 
@@ -76,6 +81,7 @@ class Topics:
             self.task_requested,
             self.task_completed,
             self.gewerbe_events,
+            self.gewerbe_recipients,
             self.einvoice_events,
             self.traffic_events,
         ]

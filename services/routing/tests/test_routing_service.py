@@ -70,6 +70,7 @@ async def test_a_wurzen_case_goes_to_augustusburg_when_wurzens_backlog_is_longer
 
     work = decode(by_topic[work_topic][0].value, CaseSubmitted)
     assert work.processingags == "14522020"
+    assert work.agreementref == "ZV-IKDZ-2026-01 Wurzen/Augustusburg"  # documents cite the agreement
     assert work.data.payload == {"activity": "Webdesign"}
 
     routed = decode(by_topic[topics.case_routed][0].value, CaseRouted)

@@ -19,6 +19,7 @@ __all__ = [
     "FILE_NUMBER_PATTERN",
     "PERSONAL",
     "Applicant",
+    "CaseDocument",
     "CaseRouted",
     "CaseState",
     "CaseStatus",
@@ -146,6 +147,16 @@ _STATE_LABELS_DE = {
 }
 
 
+class CaseDocument(BaseModel):
+    """A document the citizen may download from the status page (e.g. a receipt or a fee notice)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    document_id: str = Field(pattern=r"^[A-Za-z0-9-]{1,64}$")
+    title_de: str = Field(min_length=1, max_length=200, description="Plain German title, no personal data.")
+    media_type: Literal["application/pdf", "application/xml"]
+
+
 class CaseStatus(EventData):
     """A citizen-visible status change. Public; never names a clerk."""
 
@@ -164,3 +175,7 @@ class CaseStatus(EventData):
     processing_town: str | None = None
     pool_id: str | None = Field(default=None, pattern=POOL_ID_PATTERN)
     occurred_at: AwareDatetime
+    documents: list[CaseDocument] | None = Field(
+        default=None,
+        description="Documents issued with this change; the status page offers them to the holder of the status token.",
+    )

@@ -23,13 +23,16 @@ UNROUTABLE_DE = (
 )
 
 
-def _caused_by(submitted: CloudEvent[CaseSubmitted], data: DataT, processing_ags: str | None) -> CloudEvent[DataT]:
+def _caused_by(
+    submitted: CloudEvent[CaseSubmitted], data: DataT, processing_ags: str | None, agreement_ref: str | None = None
+) -> CloudEvent[DataT]:
     return new_event(
         data,
         source=SOURCE,
         subject=submitted.subject,
         ownerags=submitted.ownerags,
         processingags=processing_ags,
+        agreementref=agreement_ref,
         cause=submitted,
     )
 
@@ -131,8 +134,14 @@ class RouteCase:
             pool_id=pool.id,
         )
         return [
-            outbox_entry(self._topics.work(case.service, pool.id), _caused_by(submitted, case, pool.processing_ags)),
-            outbox_entry(self._topics.case_routed, _caused_by(submitted, routed, pool.processing_ags)),
+            # The work item names the agreement, so the domain service's documents can cite it.
+            outbox_entry(
+                self._topics.work(case.service, pool.id),
+                _caused_by(submitted, case, pool.processing_ags, outcome.agreement_ref),
+            ),
+            outbox_entry(
+                self._topics.case_routed, _caused_by(submitted, routed, pool.processing_ags, outcome.agreement_ref)
+            ),
             outbox_entry(self._topics.case_status, _caused_by(submitted, forwarded, pool.processing_ags)),
         ]
 
