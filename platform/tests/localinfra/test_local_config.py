@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ from ikdz_platform.localinfra import (
     new_cluster_id,
     port_is_free,
 )
-from ikdz_platform.localinfra.build import pinned_ferretdb_version
+from ikdz_platform.localinfra.build import ferretdb_cache_entry, ferretdb_patches, pinned_ferretdb_version
 from ikdz_platform.stack import default_services, wipe_data_dir
 from ikdz_platform.testing import resolve_source, unique_database_name, unique_topic_prefix
 
@@ -161,3 +162,27 @@ def test_a_configured_port_in_use_is_refused_before_anything_starts(tmp_path: Pa
             LocalKafka(tmp_path / "kafka", port=port).start()
         with pytest.raises(PortInUseError, match=f"ferretdb port {port}"):
             LocalFerretDB(tmp_path / "mongo", port=port).start()
+
+
+def test_ferretdb_cache_entry_changes_with_every_patch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "deploy" / "kafka").mkdir(parents=True)
+    (repo / "deploy" / "kafka" / "pom.xml").write_bytes((deploy_dir() / "kafka" / "pom.xml").read_bytes())
+    shutil.copytree(deploy_dir() / "ferretdb", repo / "deploy" / "ferretdb")
+    monkeypatch.setenv("IKDZ_REPO_ROOT", str(repo))
+    patches = repo / "deploy" / "ferretdb" / "patches"
+    assert [p.name for p in ferretdb_patches()] == sorted(p.name for p in patches.glob("*.patch"))
+    assert ferretdb_patches(), "the local FerretDB is built with the index patches"
+
+    patched = ferretdb_cache_entry()
+    first = ferretdb_patches()[0]
+    first.write_bytes(first.read_bytes() + b"\n")
+    edited = ferretdb_cache_entry()
+    (patches / "9999-more.patch").write_text("--- a/x\n+++ b/x\n")
+    added = ferretdb_cache_entry()
+    shutil.rmtree(patches)
+    unpatched = ferretdb_cache_entry()
+
+    assert len({patched, edited, added, unpatched}) == 4
+    assert ferretdb_cache_entry() == unpatched, "the key is stable for the same inputs"
+    assert patched.name.startswith(f"ferretdb-{pinned_ferretdb_version()}-")

@@ -116,3 +116,39 @@ def test_kafka_keeps_its_topics_across_a_restart(tmp_path: Path, infra: Infra) -
     with kafka:
         assert asyncio.run(_partition_counts(kafka.bootstrap_servers, ["kept.v1"])) == {"kept.v1": 1}
     assert "shut down completed" in kafka.log_path.read_text()
+
+
+async def test_the_local_store_finds_by_id_through_the_index_also_with_more_keys(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    if infra.source != "local":
+        pytest.skip("the index patches are in the locally built FerretDB")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        db = client[mongo_db_name]
+        await db["cases"].insert_many([{"_id": f"c{i}", "open": i % 2 == 0, "pool": "p"} for i in range(20)])
+        explained = await db.command("explain", {"find": "cases", "filter": {"_id": "c4", "open": True}})
+        found = await db["cases"].find_one({"_id": "c4", "open": True})
+        wrong_extra_key = await db["cases"].find_one({"_id": "c4", "open": False})
+        claimed = await db["cases"].find_one_and_update(
+            {"_id": "c6", "open": True, "$or": [{"lease": {"$exists": False}}, {"lease": {"$lt": 5}}]},
+            {"$set": {"lease": 10}},
+            return_document=ReturnDocument.AFTER,
+        )
+        not_claimed_again = await db["cases"].find_one_and_update(
+            {"_id": "c6", "open": True, "$or": [{"lease": {"$exists": False}}, {"lease": {"$lt": 5}}]},
+            {"$set": {"lease": 20}},
+        )
+        settled = await db["cases"].update_one({"_id": "c6", "lease": 10}, {"$set": {"open": False}})
+        counted = await db["cases"].count_documents({"_id": "c8", "pool": "p"})
+    finally:
+        await client.close()
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert "USING INDEX" in plan, plan
+    assert explained["filterPushdown"] is True
+    assert found == {"_id": "c4", "open": True, "pool": "p"}
+    assert wrong_extra_key is None, "the other keys of the filter still apply"
+    assert claimed == {"_id": "c6", "open": True, "pool": "p", "lease": 10}
+    assert not_claimed_again is None
+    assert settled.modified_count == 1
+    assert counted == 1

@@ -9,9 +9,11 @@ marker file written after Maven succeeded; FerretDB: the binary is renamed into 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -125,19 +127,50 @@ def pinned_ferretdb_version() -> str:
     return match.group(1)
 
 
+def ferretdb_patches() -> list[Path]:
+    """The patches applied to FerretDB's source before the build: ``deploy/ferretdb/patches/*.patch``, in name order.
+
+    They fix what makes FerretDB v1's SQLite backend slow for our query shapes (see the patch headers
+    and docs/benchmarks.md); each is a ``diff -u`` against the module root, applied with ``patch -p1``.
+    """
+    return sorted((deploy_dir() / "ferretdb" / "patches").glob("*.patch"))
+
+
+def _ferretdb_inputs() -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The Go module's files and the patches, by name: everything the FerretDB binary is built from."""
+    source = deploy_dir() / "ferretdb"
+    files = {name: (source / name).read_bytes() for name in ("main.go", "go.mod", "go.sum")}
+    patches = {path.name: path.read_bytes() for path in ferretdb_patches()}
+    return files, patches
+
+
+def ferretdb_cache_entry(version: str | None = None) -> Path:
+    """The cache directory of the FerretDB binary for *version* built from the current inputs.
+
+    Its name carries a hash of the version, the Go module's files and every patch (names and
+    contents), so a changed or removed patch never finds an old binary.
+    """
+    version = version or pinned_ferretdb_version()
+    files, patches = _ferretdb_inputs()
+    named_patches = [part for name, content in patches.items() for part in (name.encode(), content)]
+    key = _sha256(version.encode(), *files.values(), *named_patches)[:12]
+    return cache_dir() / f"ferretdb-{version}-{key}"
+
+
 def ensure_ferretdb_binary(version: str | None = None) -> Path:
     """The path of the ``ikdz-ferretdb`` binary for FerretDB *version* (default: the one go.mod pins).
 
-    Builds ``deploy/ferretdb`` with ``CGO_ENABLED=0 go build`` in a scratch copy the first time; the
-    cache key is the version plus a hash of main.go, go.mod and go.sum, so editing the Go module
-    rebuilds. Go's own build and module caches (``GOCACHE``, ``GOMODCACHE``) make a rebuild fast.
+    Builds ``deploy/ferretdb`` with ``CGO_ENABLED=0 go build`` in a scratch copy the first time: the
+    FerretDB module is downloaded into Go's module cache, copied next to the scratch module, patched
+    with :func:`ferretdb_patches` and used through ``go mod edit -replace``. The cache key is the version
+    plus a hash of main.go, go.mod, go.sum and every patch (:func:`ferretdb_cache_entry`), so editing
+    the Go module or a patch rebuilds and an unpatched binary is never reused. Go's own build and module caches (``GOCACHE``,
+    ``GOMODCACHE``) make a rebuild fast.
     """
-    source = deploy_dir() / "ferretdb"
     pinned = pinned_ferretdb_version()
     version = version or pinned
-    files = {name: (source / name).read_bytes() for name in ("main.go", "go.mod", "go.sum")}
-    key = _sha256(version.encode(), *files.values())[:12]
-    out_dir = cache_dir() / f"ferretdb-{version}-{key}"
+    files, patches = _ferretdb_inputs()
+    out_dir = ferretdb_cache_entry(version)
     binary = out_dir / FERRETDB_BINARY
     if os.access(binary, os.X_OK):
         return binary
@@ -145,8 +178,8 @@ def ensure_ferretdb_binary(version: str | None = None) -> Path:
         if os.access(binary, os.X_OK):
             return binary
         go = find_tool("go", "/usr/local/go/bin/go", hint="install Go >= 1.24 (https://go.dev/doc/install)")
-        work = cache_dir() / "build" / f"ferretdb-{key}-{os.getpid()}"
-        shutil.rmtree(work, ignore_errors=True)
+        work = cache_dir() / "build" / f"{out_dir.name}-{os.getpid()}"
+        _remove_tree(work)
         work.mkdir(parents=True)
         for name, content in files.items():
             (work / name).write_bytes(content)
@@ -158,9 +191,67 @@ def ensure_ferretdb_binary(version: str | None = None) -> Path:
                     [go, "mod", "edit", f"-require={FERRETDB_MODULE}@{version}"], log_path=log_path, cwd=work, env=env
                 )
             out_dir.mkdir(parents=True, exist_ok=True)
+            if patches:
+                _patched_ferretdb_module(go, work, version, patches, log_dir=out_dir, env=env)
+                _run_logged(
+                    [go, "mod", "edit", f"-replace={FERRETDB_MODULE}=./{_PATCHED_DIR}"],
+                    log_path=log_path,
+                    cwd=work,
+                    env=env,
+                )
             partial = out_dir / f"{FERRETDB_BINARY}.partial-{os.getpid()}"
             _run_logged([go, "build", "-trimpath", "-o", str(partial), "."], log_path=log_path, cwd=work, env=env)
             partial.rename(binary)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            _remove_tree(work)
     return binary
+
+
+_PATCHED_DIR = "ferretdb-patched"
+
+
+def _patched_ferretdb_module(
+    go: str, work: Path, version: str, patches: dict[str, bytes], *, log_dir: Path, env: dict[str, str]
+) -> None:
+    """Copy FerretDB *version* from Go's module cache to ``work/ferretdb-patched`` and apply *patches* there.
+
+    The module cache is read-only, hence the copy. Patches must apply exactly (no fuzz): one that does
+    not (another FerretDB version, say) fails the build with patch's message instead of building
+    something half patched.
+    """
+    download = subprocess.run(  # noqa: S603 - fixed argv built here
+        [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{version}"],
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=_BUILD_TIMEOUT,
+        check=False,
+    )
+    if download.returncode != 0:
+        output = (download.stdout + download.stderr).decode(errors="replace")
+        raise BuildError(f"go mod download {FERRETDB_MODULE}@{version} failed:\n{output}")
+    target = work / _PATCHED_DIR
+    shutil.copytree(json.loads(download.stdout)["Dir"], target)
+    _make_writable(target)
+    patch = find_tool("patch", hint="install GNU patch (Debian: apt-get install patch)")
+    for name, content in patches.items():
+        patch_file = work / name
+        patch_file.write_bytes(content)
+        _run_logged(
+            [patch, "-p1", "--forward", "--batch", "--fuzz=0", "-d", str(target), "-i", str(patch_file)],
+            log_path=log_dir / f"{name}.log",
+        )
+
+
+def _make_writable(root: Path) -> None:
+    """Give the owner write access below *root* (Go's module cache hands out read-only files and dirs)."""
+    for path in (root, *root.rglob("*")):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def _remove_tree(root: Path) -> None:
+    if root.exists():
+        _make_writable(root)
+        shutil.rmtree(root, ignore_errors=True)
