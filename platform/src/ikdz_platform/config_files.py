@@ -25,8 +25,12 @@ def load_yaml_model(path: Path, model: type[M], error: type[Exception], *, what:
     try:
         return model.model_validate(raw)
     except ValidationError as invalid:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}" for item in invalid.errors()
-        )
-        msg = f"{path}: {problems}"
+        msg = f"{path}: {validation_problems(invalid)}"
         raise error(msg) from None
+
+
+def validation_problems(invalid: ValidationError) -> str:
+    """Every problem as ``field.path: message``, joined by ``; ``."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or '(root)'}: {item['msg']}" for item in invalid.errors()
+    )

@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from ikdz_platform.consumer import DeadLetterPolicy
 from ikdz_platform.http import ops_router
 from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.periodic import Periodic
 from ikdz_platform.problems import install_problem_handlers
 from ikdz_platform.producer import EventProducer
 from ikdz_platform.settings import PlatformSettings
@@ -63,10 +64,15 @@ class ServiceRuntime:
         self._topics_to_create: list[str] = []
         self.relay: OutboxRelay | None = None
         self._startup_steps: list[Callable[[], Awaitable[None]]] = []
+        self._periodic: list[Periodic] = []
 
     def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
         """Run ``step`` at start-up once the store answers, before consumers start (e.g. indexes)."""
         self._startup_steps.append(step)
+
+    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` every ``seconds`` while the service runs (after start-up, stopped first)."""
+        self._periodic.append(Periodic(name, seconds, job))
 
     def create_topics(self, topics: Sequence[str], *, with_dead_letters: bool = False) -> None:
         """Declare topics this service needs; they are created at start-up if missing."""
@@ -74,6 +80,18 @@ class ServiceRuntime:
             self._topics_to_create.append(topic)
             if with_dead_letters:
                 self._topics_to_create.append(f"{topic}.dlq")
+
+    async def add_topics(self, topics: Sequence[str]) -> None:
+        """Create topics while running (a pool onboarded by configuration); idempotent."""
+        new = sorted(set(topics) - set(self._topics_to_create))
+        if new:
+            await ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                new,
+                partitions=self.settings.topic_partitions,
+                replication_factor=self.settings.topic_replication_factor,
+            )
+            self._topics_to_create += new
 
     def outbox(self, collection: AsyncCollection[Document]) -> OutboxRelay:
         """Have the relay publish the outbox of ``collection``; returns the relay to ``notify()``."""
@@ -107,9 +125,13 @@ class ServiceRuntime:
         await self.broker.start()
         if self.relay and self.settings.outbox_relay_enabled:
             self.relay.start()
+        for job in self._periodic:
+            job.start()
         log.info("service_started", topics=len(self._topics_to_create))
 
     async def stop(self) -> None:
+        for job in self._periodic:
+            await job.stop()
         if self.relay:
             await self.relay.stop()
         try:

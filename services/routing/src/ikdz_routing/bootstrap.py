@@ -12,13 +12,17 @@ from ikdz_platform.logs import configure_logging
 from ikdz_platform.runtime import ServiceRuntime
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets
 
-from ikdz_routing.adapters.config_file import load_routing_config
+from ikdz_routing.adapters.config_file import ConfigFile
+from ikdz_routing.adapters.mongo_config import MongoConfigVersions
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
+from ikdz_routing.app.config_admin import ActiveConfig, ConfigAdmin
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
+from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.entrypoints import stream
+from ikdz_routing.entrypoints.admin_api import admin_router
 from ikdz_routing.entrypoints.staff import actor_from
 from ikdz_routing.entrypoints.tasks_api import ActorResolver, tasks_router
 from ikdz_routing.entrypoints.worklist_pages import worklist_pages
@@ -39,18 +43,25 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     settings = settings or RoutingSettings()
     configure_logging(SERVICE, level=settings.log_level, json=settings.log_json)
     municipalities = load_municipalities()
-    config = load_routing_config(settings.config_file, municipalities)
+    config_file = ConfigFile(settings.config_file, municipalities)
+    active = ActiveConfig(config_file.load())  # an invalid file stops the start here
     runtime = ServiceRuntime(SERVICE, settings)
     topics = runtime.topics
     runtime.create_topics([topics.case_submitted, topics.case_status, topics.task_requested], with_dead_letters=True)
-    runtime.create_topics(
-        [topics.case_routed, topics.task_completed]
-        + [topics.work(service, pool.id) for pool in config.pools for service in pool.services]
-    )
+    runtime.create_topics([topics.case_routed, topics.task_completed])
+
+    async def create_work_topics(config: RoutingConfig) -> None:
+        await runtime.add_topics([topics.work(service, pool.id) for pool in config.pools for service in pool.services])
+
+    versions = MongoConfigVersions(runtime.db)
+    runtime.on_start(versions.create_indexes)
+    config_admin = ConfigAdmin(versions, active, config_file, utc_now, create_work_topics)
+    runtime.on_start(config_admin.start)
+    runtime.every("routing-config", settings.config_poll_seconds, config_admin.poll)
     repository = MongoRouteRepository(runtime.db)
     runtime.on_start(repository.create_indexes)
     relay = runtime.outbox(repository.routes)
-    route = RouteCase(repository, config, municipalities, topics, utc_now, relay)
+    route = RouteCase(repository, active, municipalities, topics, utc_now, relay)
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
     runtime.outbox(tasks.changes)
@@ -65,13 +76,10 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     act = ActOnTask(tasks, topics, utc_now, relay)
     worklists = Worklists(tasks)
     app.include_router(tasks_router(worklists, act, CaseAudit(tasks), resolve_actor))
+    app.include_router(admin_router(config_admin, resolve_actor))
     pages_router, pages = worklist_pages(worklists, act, resolve_actor, municipalities)
     app.include_router(pages_router)
     add_csrf_error_page(app, pages)
     mount_web_assets(app)
-
-    @app.get("/api/v1/config", tags=["configuration"], summary="The routing configuration in force")
-    async def current_config() -> dict[str, object]:
-        return config.model_dump(mode="json")
 
     return app

@@ -20,3 +20,11 @@ class RoutingSettings(PlatformSettings, AuthSettings):
     config_file: Path = Field(
         default=PILOT_CONFIG, description="YAML file with pools and cooperation agreements (see config/pilot.yaml)."
     )
+    config_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the configuration file is checked for changes and newer stored versions are adopted.",
+    )
+    deadline_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often open tasks and cases are checked against their deadlines."
+    )

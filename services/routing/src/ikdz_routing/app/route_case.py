@@ -11,9 +11,9 @@ from ikdz_contracts.reference.municipalities import MunicipalityRegistry
 from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 
+from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, Notifier, RouteRepository
 from ikdz_routing.domain.audit import GENESIS, record_hash
-from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 
 SOURCE = "urn:ikdz:routing"
@@ -54,14 +54,14 @@ class RouteCase:
     def __init__(
         self,
         repository: RouteRepository,
-        config: RoutingConfig,
+        active: ActiveConfig,
         municipalities: MunicipalityRegistry,
         topics: Topics,
         clock: Clock,
         relay: Notifier,
     ) -> None:
         self._repository = repository
-        self.config = config
+        self._active = active
         self._municipalities = municipalities
         self._topics = topics
         self._clock = clock
@@ -72,9 +72,10 @@ class RouteCase:
         if await self._repository.exists(case.case_id):
             return  # routed before: a case stays where it was routed
         now = self._clock()
+        config = self._active.current  # read once: a configuration activated meanwhile applies to the next case
         to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills), case.requested_pool_id)
-        backlog = await self._repository.open_cases([pool.id for pool in self.config.pools])
-        outcome = decide(to_route, self.config, backlog, now.date())
+        backlog = await self._repository.open_cases([pool.id for pool in config.pools])
+        outcome = decide(to_route, config, backlog, now.date())
         route: dict[str, Any] = {
             "_id": case.case_id,
             "file_number": case.file_number,

@@ -40,22 +40,35 @@ def _candidates(case: CaseToRoute, config: RoutingConfig, day: date) -> list[tup
     found: list[tuple[Pool, str | None]] = [(pool, None) for pool in config.pools_of(case.owner_ags, case.service)]
     for agreement in config.agreements:
         if agreement.owner_ags == case.owner_ags and case.service in agreement.services and agreement.active_on(day):
-            found += [(pool, agreement.reference) for pool in config.pools_of(agreement.processing_ags, case.service)]
+            found += [
+                (pool, agreement.reference)
+                for pool in config.pools_of(agreement.processing_ags, case.service)
+                if agreement.pool_id in {None, pool.id}
+            ]
     return found
 
 
-def decide(case: CaseToRoute, config: RoutingConfig, open_cases: Mapping[str, int], day: date) -> Routed | Unroutable:
+def decide(
+    case: CaseToRoute,
+    config: RoutingConfig,
+    open_cases: Mapping[str, int],
+    day: date,
+    *,
+    excluded: frozenset[str] = frozenset(),
+) -> Routed | Unroutable:
     """Pick the eligible pool with the lowest expected wait (open cases ÷ daily capacity).
 
     Ties go to the owner town's own pool, then to the lower pool id, so the result never depends on
-    the order of the configuration.
+    the order of the configuration. ``excluded`` pools are not considered (re-routing work away).
     """
     considered: list[PoolCandidate] = []
     eligible: list[tuple[float, bool, str, Pool, str | None]] = []
     for pool, agreement_ref in _candidates(case, config, day):
+        if pool.id in excluded:
+            continue
         backlog = open_cases.get(pool.id, 0)
         missing = case.required_skills - pool.skills
-        wait = round(backlog / pool.capacity_per_day, 4)
+        wait = round(backlog / pool.daily_capacity, 4)
         own = agreement_ref is None
         not_requested = case.requested_pool is not None and pool.id != case.requested_pool
         if not_requested:
@@ -72,7 +85,7 @@ def decide(case: CaseToRoute, config: RoutingConfig, open_cases: Mapping[str, in
                 agreement_ref=agreement_ref,
                 eligible=not missing and not not_requested,
                 open_cases=backlog,
-                capacity_per_day=pool.capacity_per_day,
+                capacity_per_day=round(pool.daily_capacity, 4),
                 expected_wait_days=wait,
                 reason=reason,
             )
