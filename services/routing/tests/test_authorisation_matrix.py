@@ -43,6 +43,7 @@ from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.config_file import load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.route_case import RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest
 from ikdz_routing.bootstrap import create_app
@@ -244,7 +245,7 @@ async def seed(db: AsyncDatabase[dict[str, Any]], config_file: Path, topic_prefi
     routes = _SteeredBacklog(db)
     route = RouteCase(
         routes,
-        load_routing_config(config_file, municipalities),
+        ActiveConfig(load_routing_config(config_file, municipalities)),
         municipalities,
         Topics(topic_prefix),
         lambda: datetime.now(UTC).replace(microsecond=0),
@@ -465,6 +466,23 @@ def _public_get(path: str) -> Row:
     return row
 
 
+async def _config_admin(w: World, c: Caller) -> None:
+    """The configuration admin API is for admins only; an admin's invalid upload changes nothing."""
+    pool = {"id": "matrix", "processing_ags": "14999999", "services": ["einvoice"], "capacity_per_day": 1}
+    invalid = {"config": {"version": "matrix", "pools": [pool]}, "reason": "Matrix"}  # no such town
+    for method, path, body, admin_status in [
+        ("GET", "/api/v1/admin/config", None, 200),
+        ("GET", "/api/v1/admin/config/versions", None, 200),
+        ("PUT", "/api/v1/admin/config", invalid, 422),
+        ("POST", "/api/v1/admin/config:reload", {"reason": "Matrix"}, 200),  # the unchanged file: no new version
+    ]:
+        response = await w.client.request(method, path, json=body, headers=c.headers)
+        wanted = 401 if not c.authenticated else admin_status if Role.ADMIN in c.roles else 403
+        w.expect(c, f"{method} {path}", response.status_code, wanted)
+        if response.status_code == 403:
+            w.expect(c, f"{method} {path} shows no configuration", "pools" in response.text, False)
+
+
 async def _not_for_the_matrix(w: World, c: Caller) -> None:
     """The dev issuer's sign-in and sign-out forms: no data, tested in platform/tests/auth."""
 
@@ -485,6 +503,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/dev-issuer/jwks.json"): _public_get("/dev-issuer/jwks.json"),
     ("GET", "/dev-login"): _public_get("/dev-login"),
     ("POST", "/dev-login"): _not_for_the_matrix,
+    ("GET", "/api/v1/admin/config"): _config_admin,
+    ("PUT", "/api/v1/admin/config"): _config_admin,
+    ("POST", "/api/v1/admin/config:reload"): _config_admin,
+    ("GET", "/api/v1/admin/config/versions"): _config_admin,
     ("POST", "/dev-logout"): _not_for_the_matrix,
     ("GET", "/api/v1/worklist"): _worklist,
     ("GET", "/api/v1/tasks/{task_id}"): _task,

@@ -82,4 +82,9 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     add_csrf_error_page(app, pages)
     mount_web_assets(app)
 
+    @app.get("/api/v1/config", tags=["configuration"], summary="Pools and agreements in force (public law)")
+    async def public_config() -> dict[str, object]:
+        """The configuration in force without the pools' members (staff ids are not public)."""
+        return active.current.model_dump(mode="json", exclude={"pools": {"__all__": {"members"}}})
+
     return app

@@ -8,7 +8,7 @@ No ``from __future__ import annotations``: FastAPI must see the dependency in th
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from ikdz_platform.problems import PROBLEM, problem
 from pydantic import BaseModel, Field
@@ -38,17 +38,16 @@ def _invalid(error: ConfigError) -> JSONResponse:
 def admin_router(admin: ConfigAdmin, resolve_actor: ActorResolver) -> APIRouter:
     router = APIRouter(prefix="/api/v1/admin", tags=["configuration"], responses=_ERRORS)
 
-    async def current_admin(request: Request) -> Actor | JSONResponse:
-        actor = await resolve_actor(request)
-        return actor if Role.ADMIN in actor.roles else problem(403, "forbidden", "the admin role is required")
+    async def current_admin(actor: Annotated[Actor, Depends(resolve_actor)]) -> Actor:
+        if Role.ADMIN not in actor.roles:
+            raise HTTPException(403, "the admin role is required")
+        return actor
 
-    Admin = Annotated[Actor | JSONResponse, Depends(current_admin)]  # noqa: N806 - a type alias
+    Admin = Annotated[Actor, Depends(current_admin)]  # noqa: N806 - a type alias
 
     @router.get("/config", response_model=None)
-    async def current(actor: Admin) -> dict[str, Any] | JSONResponse:
+    async def current(_actor: Admin) -> dict[str, Any]:
         """The configuration in force, its version, and the last rejected file edit (if any)."""
-        if isinstance(actor, JSONResponse):
-            return actor
         config = admin.active.current
         return {
             "version": config.version,
@@ -60,8 +59,6 @@ def admin_router(admin: ConfigAdmin, resolve_actor: ActorResolver) -> APIRouter:
     @router.put("/config", response_model=None, status_code=201)
     async def replace(body: NewConfiguration, actor: Admin) -> dict[str, Any] | JSONResponse:
         """Validate a new configuration, store it as a new version and put it in force at once."""
-        if isinstance(actor, JSONResponse):
-            return actor
         try:
             config = await admin.publish(body.config, actor=actor.staff_id, reason=body.reason)
         except ConfigError as error:
@@ -71,8 +68,6 @@ def admin_router(admin: ConfigAdmin, resolve_actor: ActorResolver) -> APIRouter:
     @router.post("/config:reload", response_model=None)
     async def reload(body: Reload, actor: Admin) -> dict[str, Any] | JSONResponse:
         """Re-read the configuration file now (it is also re-read when it changes)."""
-        if isinstance(actor, JSONResponse):
-            return actor
         try:
             config = await admin.reload_file(actor=actor.staff_id, reason=body.reason)
         except ConfigError as error:
@@ -80,10 +75,8 @@ def admin_router(admin: ConfigAdmin, resolve_actor: ActorResolver) -> APIRouter:
         return {"version": config.version, "seq": admin.active.seq}
 
     @router.get("/config/versions", response_model=None)
-    async def versions(actor: Admin) -> dict[str, Any] | JSONResponse:
+    async def versions(_actor: Admin) -> dict[str, Any]:
         """Every version that was in force: who activated it, when, why; hash-chained and verified."""
-        if isinstance(actor, JSONResponse):
-            return actor
         return await admin.history()
 
     return router
