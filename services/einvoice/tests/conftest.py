@@ -11,6 +11,13 @@ from __future__ import annotations
 import pytest
 from ikdz_einvoice.adapters.rule_artefacts import RuleArtefacts, ensure_rule_artefacts
 from ikdz_einvoice.adapters.saxon_validator import XRechnungValidator
+from ikdz_platform.web.browser_testing import (
+    browser_page_nojs,
+    chromium_browser,
+    ensure_browser_prerequisites,
+)
+
+__all__ = ["browser_page_nojs", "chromium_browser"]  # fixtures for the browser tests
 
 _prefetch: dict[str, RuleArtefacts | Exception] = {}
 
@@ -22,7 +29,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.option.collectonly or "artefacts" in _prefetch:
+    if config.option.collectonly:
+        return
+    if any(item.get_closest_marker("browser") for item in items):
+        ensure_browser_prerequisites()
+    if "artefacts" in _prefetch:
         return
     if any(item.get_closest_marker("rules") for item in items):
         try:

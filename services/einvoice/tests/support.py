@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import re
+import zlib
 from pathlib import Path
 
 from ikdz_einvoice.domain.document import ParsedDocument, parse_document
@@ -52,3 +55,13 @@ def without(source: Path | ParsedDocument, xpath: str, namespaces: dict[str, str
     for element in matches:
         element.getparent().remove(element)
     return parse_document(etree.tostring(root))
+
+
+def pdf_text(pdf: bytes) -> bytes:
+    """The content streams of a reportlab PDF, decoded (ASCII85, then zlib), to look for the text drawn."""
+    out = []
+    for match in re.finditer(rb"\bstream\r?\n(.*?)endstream", pdf, re.DOTALL):
+        body = match.group(1).strip()
+        if body.endswith(b"~>"):
+            out.append(zlib.decompress(base64.a85decode(body[:-2])))
+    return b"".join(out)

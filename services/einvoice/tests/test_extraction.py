@@ -10,6 +10,7 @@ import pytest
 from ikdz_einvoice.domain.document import Syntax
 from ikdz_einvoice.domain.errors import ExtractionError
 from ikdz_einvoice.domain.extraction import extract_invoice
+from ikdz_einvoice.domain.fields import note
 from ikdz_einvoice.domain.invoice import DocumentReference, Invoice
 
 from .support import CEN_EXAMPLES, CII_STANDARD, TESTSUITE, UBL_STANDARD, edited, instances, load
@@ -142,3 +143,46 @@ def test_an_unreadable_amount_is_reported() -> None:
     )
     with pytest.raises(ExtractionError, match="not a number"):
         extract_invoice(document)
+
+
+@pytest.mark.parametrize(
+    "path", [TESTSUITE / "technical-cases" / "cius" / f"01.01_comprehensive_test_{s}.xml" for s in ("ubl", "uncefact")]
+)
+def test_notes_contact_allowances_dates_and_references_are_extracted(path: Path) -> None:
+    invoice = extract_invoice(load(path))
+    assert [(n.subject_code, n.text) for n in invoice.notes] == [
+        ("AAC", "Invoice Note Description"),
+        ("AAC", "Invoice Note Description 2"),
+    ]
+    assert invoice.delivery_date == date(2018, 4, 13)
+    assert invoice.buyer_accounting_reference == "Buchungscode1"
+    assert (invoice.project_reference, invoice.contract_reference) == ("PR12345678", "0000000752")
+    charges = [a for a in invoice.allowances_charges if a.charge]
+    allowances = [a for a in invoice.allowances_charges if not a.charge]
+    assert [a.reason for a in charges] == ["Testing", "Testing 2"]
+    assert [a.reason_code for a in allowances] == ["102", "102"]
+    assert sum(a.amount for a in allowances) == invoice.totals.allowance_total
+    assert sum(a.amount for a in charges) == invoice.totals.charge_total
+    assert allowances[0].base_amount == Decimal("100") and allowances[0].percentage == Decimal("10")
+
+
+@pytest.mark.parametrize("path", [UBL_STANDARD, CII_STANDARD])
+def test_seller_contact_and_note_subject(path: Path) -> None:
+    invoice = extract_invoice(load(path))
+    assert invoice.seller.contact is not None
+    assert (invoice.seller.contact.phone, invoice.seller.contact.email) == ("+49 1234-5678", "seller@email.de")
+    assert invoice.notes[0].subject_code == "ADU"
+    assert not invoice.notes[0].text.startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("#ADU#Es gelten unsere AGB.", ("ADU", "Es gelten unsere AGB.")),
+        ("Kein Betreff", (None, "Kein Betreff")),
+        ("#SKONTO#TAGE=7#PROZENT=2.00#", (None, "#SKONTO#TAGE=7#PROZENT=2.00#")),
+        ("#1#Zahl", (None, "#1#Zahl")),
+    ],
+)
+def test_ubl_note_subject_codes_are_split_off(raw: str, expected: tuple[str | None, str]) -> None:
+    assert note(raw) == expected

@@ -10,6 +10,8 @@ from ikdz_einvoice.domain.fields import (
     find,
     find_all,
     identifier,
+    indicator,
+    note,
     required,
     required_decimal,
     required_text,
@@ -17,9 +19,12 @@ from ikdz_einvoice.domain.fields import (
 )
 from ikdz_einvoice.domain.invoice import (
     Address,
+    AllowanceCharge,
+    Contact,
     DocumentReference,
     Invoice,
     InvoiceLine,
+    Note,
     Party,
     Payment,
     PaymentAccount,
@@ -30,6 +35,7 @@ from ikdz_einvoice.domain.invoice import (
 _TRANSACTION = "rsm:SupplyChainTradeTransaction"
 _AGREEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeAgreement"
 _SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
+_DELIVERY = f"{_TRANSACTION}/ram:ApplicableHeaderTradeDelivery"
 
 
 def _tax_registration(party: Node | None, scheme: str) -> str | None:
@@ -60,6 +66,42 @@ def _party(party: Node | None, role: str) -> Party:
             postcode=text(address, "ram:PostcodeCode"),
             country=text(address, "ram:CountryID"),
         ),
+        contact=_contact(find(party, "ram:DefinedTradeContact")),
+    )
+
+
+def _contact(node: Node | None) -> Contact | None:
+    if node is None:
+        return None
+    return Contact(
+        name=text(node, "ram:PersonName") or text(node, "ram:DepartmentName"),
+        phone=text(node, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+        email=text(node, "ram:EmailURIUniversalCommunication/ram:URIID"),
+    )
+
+
+def _notes(root: Node) -> tuple[Note, ...]:
+    notes = []
+    for node in find_all(root, "rsm:ExchangedDocument/ram:IncludedNote"):
+        if (value := text(node, "ram:Content")) is not None:
+            code, body = note(value, text(node, "ram:SubjectCode"))
+            notes.append(Note(text=body, subject_code=code))
+    return tuple(notes)
+
+
+def _allowances_charges(settlement: Node | None) -> tuple[AllowanceCharge, ...]:
+    return tuple(
+        AllowanceCharge(
+            charge=indicator(text(node, "ram:ChargeIndicator/udt:Indicator")),
+            amount=required_decimal(node, "ram:ActualAmount", "BT-92/BT-99"),
+            base_amount=decimal(node, "ram:BasisAmount"),
+            percentage=decimal(node, "ram:CalculationPercent"),
+            vat_category=text(node, "ram:CategoryTradeTax/ram:CategoryCode"),
+            vat_rate=decimal(node, "ram:CategoryTradeTax/ram:RateApplicablePercent"),
+            reason=text(node, "ram:Reason"),
+            reason_code=text(node, "ram:ReasonCode"),
+        )
+        for node in find_all(settlement, "ram:SpecifiedTradeAllowanceCharge")
     )
 
 
@@ -160,6 +202,15 @@ def extract_cii(document: ParsedDocument) -> Invoice:
         vat_currency=text(settlement, "ram:TaxCurrencyCode"),
         buyer_reference=text(agreement, "ram:BuyerReference"),
         order_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        project_reference=text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
+        contract_reference=text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        buyer_accounting_reference=text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+        delivery_date=cii_date(
+            root, f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
+        ),
+        period_start=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"),
+        period_end=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString"),
+        notes=_notes(root),
         preceding_invoices=tuple(
             DocumentReference(number=number, issue_date=cii_date(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString"))
             for ref in find_all(settlement, "ram:InvoiceReferencedDocument")
@@ -168,6 +219,7 @@ def extract_cii(document: ParsedDocument) -> Invoice:
         seller=_party(find(agreement, "ram:SellerTradeParty"), "seller (BT-27)"),
         buyer=_party(find(agreement, "ram:BuyerTradeParty"), "buyer (BT-44)"),
         totals=_totals(settlement, currency),
+        allowances_charges=_allowances_charges(settlement),
         vat_breakdown=_vat(settlement),
         payment=_payment(settlement),
         lines=_lines(root),

@@ -9,7 +9,9 @@ from ikdz_einvoice.domain.fields import (
     find,
     find_all,
     identifier,
+    indicator,
     iso_date,
+    note,
     required,
     required_decimal,
     required_text,
@@ -17,9 +19,12 @@ from ikdz_einvoice.domain.fields import (
 )
 from ikdz_einvoice.domain.invoice import (
     Address,
+    AllowanceCharge,
+    Contact,
     DocumentReference,
     Invoice,
     InvoiceLine,
+    Note,
     Party,
     Payment,
     PaymentAccount,
@@ -49,6 +54,40 @@ def _party(node: Node | None, role: str) -> Party:
             postcode=text(address, "cbc:PostalZone"),
             country=text(address, "cac:Country/cbc:IdentificationCode"),
         ),
+        contact=_contact(find(party, "cac:Contact")),
+    )
+
+
+def _contact(node: Node | None) -> Contact | None:
+    if node is None:
+        return None
+    return Contact(
+        name=text(node, "cbc:Name"), phone=text(node, "cbc:Telephone"), email=text(node, "cbc:ElectronicMail")
+    )
+
+
+def _notes(root: Node) -> tuple[Note, ...]:
+    notes = []
+    for node in find_all(root, "cbc:Note"):
+        if (value := text(node)) is not None:
+            code, body = note(value)
+            notes.append(Note(text=body, subject_code=code))
+    return tuple(notes)
+
+
+def _allowances_charges(root: Node) -> tuple[AllowanceCharge, ...]:
+    return tuple(
+        AllowanceCharge(
+            charge=indicator(text(node, "cbc:ChargeIndicator")),
+            amount=required_decimal(node, "cbc:Amount", "BT-92/BT-99"),
+            base_amount=decimal(node, "cbc:BaseAmount"),
+            percentage=decimal(node, "cbc:MultiplierFactorNumeric"),
+            vat_category=text(node, "cac:TaxCategory/cbc:ID"),
+            vat_rate=decimal(node, "cac:TaxCategory/cbc:Percent"),
+            reason=text(node, "cbc:AllowanceChargeReason"),
+            reason_code=text(node, "cbc:AllowanceChargeReasonCode"),
+        )
+        for node in find_all(root, "cac:AllowanceCharge")
     )
 
 
@@ -147,6 +186,13 @@ def extract_ubl(document: ParsedDocument) -> Invoice:
         vat_currency=text(root, "cbc:TaxCurrencyCode"),
         buyer_reference=text(root, "cbc:BuyerReference"),
         order_reference=text(root, "cac:OrderReference/cbc:ID"),
+        project_reference=text(root, "cac:ProjectReference/cbc:ID"),
+        contract_reference=text(root, "cac:ContractDocumentReference/cbc:ID"),
+        buyer_accounting_reference=text(root, "cbc:AccountingCost"),
+        delivery_date=iso_date(root, "cac:Delivery/cbc:ActualDeliveryDate"),
+        period_start=iso_date(root, "cac:InvoicePeriod/cbc:StartDate"),
+        period_end=iso_date(root, "cac:InvoicePeriod/cbc:EndDate"),
+        notes=_notes(root),
         preceding_invoices=tuple(
             DocumentReference(number=number, issue_date=iso_date(ref, "cbc:IssueDate"))
             for ref in find_all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
@@ -155,6 +201,7 @@ def extract_ubl(document: ParsedDocument) -> Invoice:
         seller=_party(find(root, "cac:AccountingSupplierParty"), "seller (BT-27)"),
         buyer=_party(find(root, "cac:AccountingCustomerParty"), "buyer (BT-44)"),
         totals=_totals(root, currency),
+        allowances_charges=_allowances_charges(root),
         vat_breakdown=_vat(root),
         payment=_payment(root),
         lines=_lines(root, credit_note),

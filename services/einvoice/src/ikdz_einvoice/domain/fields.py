@@ -107,6 +107,20 @@ def cii_date(node: Node | None, path: str) -> date | None:
         raise ExtractionError(f"{value!r} at {path} is not a date YYYYMMDD") from None
 
 
+def note(value: str, subject_code: str | None = None) -> tuple[str | None, str]:
+    """BT-21 and BT-22 of a note; in UBL the subject code is written as a ``#CODE#`` prefix (XRechnung 3.0)."""
+    if subject_code is None and len(value) > 2 and value.startswith("#"):
+        code, sep, rest = value[1:].partition("#")
+        if sep and code.isalpha() and len(code) <= 3:
+            return code, rest.strip()
+    return subject_code, value
+
+
+def indicator(value: str | None) -> bool:
+    """An XML Schema boolean (``true``/``1``)."""
+    return (value or "").strip().lower() in ("true", "1")
+
+
 def customization_ids(document: ParsedDocument) -> list[str]:
     """Every BT-24 value, exactly as written (KoSIT's scenarios compare them verbatim).
 

@@ -33,6 +33,16 @@ class Address(BaseModel):
     country: str | None = Field(None, description="BT-40 / BT-55 (ISO 3166-1 alpha-2)")
 
 
+class Contact(BaseModel):
+    """Seller contact (BG-6) or buyer contact (BT-56 to BT-58)."""
+
+    model_config = _FROZEN
+
+    name: str | None = Field(None, description="BT-41 / BT-56")
+    phone: str | None = Field(None, description="BT-42 / BT-57")
+    email: str | None = Field(None, description="BT-43 / BT-58")
+
+
 class Party(BaseModel):
     """Seller (BG-4) or buyer (BG-7)."""
 
@@ -46,6 +56,7 @@ class Party(BaseModel):
     tax_number: str | None = Field(None, description="BT-32 (seller only)")
     electronic_address: Identifier | None = Field(None, description="BT-34 / BT-49")
     address: Address = Address()
+    contact: Contact | None = Field(None, description="BG-6 (seller) / BT-56 to BT-58 (buyer)")
 
 
 class VatBreakdown(BaseModel):
@@ -59,6 +70,30 @@ class VatBreakdown(BaseModel):
     tax_amount: Decimal = Field(description="BT-117")
     exemption_reason: str | None = Field(None, description="BT-120")
     exemption_reason_code: str | None = Field(None, description="BT-121")
+
+
+class Note(BaseModel):
+    """A free-text note on the invoice (BG-1)."""
+
+    model_config = _FROZEN
+
+    text: str = Field(description="BT-22")
+    subject_code: str | None = Field(None, description="BT-21 (UNTDID 4451)")
+
+
+class AllowanceCharge(BaseModel):
+    """A document-level allowance (BG-20) or charge (BG-21)."""
+
+    model_config = _FROZEN
+
+    charge: bool = Field(description="True for a charge (BG-21), False for an allowance (BG-20)")
+    amount: Decimal = Field(description="BT-92 / BT-99")
+    base_amount: Decimal | None = Field(None, description="BT-93 / BT-100")
+    percentage: Decimal | None = Field(None, description="BT-94 / BT-101")
+    vat_category: str | None = Field(None, description="BT-95 / BT-102")
+    vat_rate: Decimal | None = Field(None, description="BT-96 / BT-103")
+    reason: str | None = Field(None, description="BT-97 / BT-104")
+    reason_code: str | None = Field(None, description="BT-98 / BT-105")
 
 
 class Totals(BaseModel):
@@ -147,10 +182,18 @@ class Invoice(BaseModel):
     vat_currency: str | None = Field(None, description="BT-6")
     buyer_reference: str | None = Field(None, description="BT-10: the Leitweg-ID in XRechnung")
     order_reference: str | None = Field(None, description="BT-13")
+    project_reference: str | None = Field(None, description="BT-11")
+    contract_reference: str | None = Field(None, description="BT-12")
+    buyer_accounting_reference: str | None = Field(None, description="BT-19 (the buyer's cost centre or account)")
+    delivery_date: date | None = Field(None, description="BT-72")
+    period_start: date | None = Field(None, description="BT-73")
+    period_end: date | None = Field(None, description="BT-74")
+    notes: tuple[Note, ...] = Field((), description="BG-1")
     preceding_invoices: tuple[DocumentReference, ...] = Field((), description="BG-3")
     seller: Party
     buyer: Party
     totals: Totals
+    allowances_charges: tuple[AllowanceCharge, ...] = Field((), description="BG-20 and BG-21")
     vat_breakdown: tuple[VatBreakdown, ...]
     payment: Payment = Payment()
     lines: tuple[InvoiceLine, ...]

@@ -1,0 +1,409 @@
+"""The readable view of an invoice for clerks: every business term with its German label, formatted de-DE.
+
+``build_invoice_view(invoice, report)`` is pure; the HTML and PDF renderers in ``adapters/`` only lay
+out what it returns, so both show the same facts in the same words. Each field names its business
+term (``BT-n``) so a clerk can find it in the XRechnung specification or in a supplier's question.
+A term the invoice does not carry is left out, not shown as empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ikdz_einvoice.domain.formatting import format_amount, format_date, format_iban, format_number, format_percent
+from ikdz_einvoice.domain.invoice import Address, Invoice, Party
+from ikdz_einvoice.domain.labels import (
+    BUSINESS_TERMS_DE,
+    COUNTRIES_DE,
+    INVOICE_TYPES_DE,
+    NOTE_SUBJECTS_DE,
+    PAYMENT_MEANS_DE,
+    UNITS_DE,
+    VAT_CATEGORIES_DE,
+    coded,
+    term_label,
+)
+from ikdz_einvoice.domain.rule_texts import explain_rule
+from ikdz_einvoice.domain.validation import Finding, Severity, ValidationReport, Verdict
+
+SEVERITY_DE = {Severity.FATAL: "Fehler", Severity.WARNING: "Warnung", Severity.INFORMATION: "Hinweis"}
+
+
+@dataclass(frozen=True, slots=True)
+class ViewField:
+    """One labelled value; ``term`` is the business term (``BT-10``) or ``None`` for our own facts."""
+
+    label: str
+    value: str
+    term: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The label with its business term, as the view shows it: ``Rechnungsnummer (BT-1)``."""
+        return f"{self.label} ({self.term})" if self.term else self.label
+
+
+def field_items(fields: Iterable[ViewField]) -> tuple[tuple[str, str], ...]:
+    """(key, value) pairs for a description list."""
+    return tuple((f.key, f.value) for f in fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSection:
+    title: str
+    fields: tuple[ViewField, ...]
+    term: str | None = None
+
+    @property
+    def items(self) -> tuple[tuple[str, str], ...]:
+        return field_items(self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewColumn:
+    label: str
+    term: str | None = None
+    numeric: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ViewTable:
+    caption: str
+    columns: tuple[ViewColumn, ...]
+    rows: tuple[tuple[str, ...], ...]
+    term: str | None = None
+
+    @property
+    def numeric_columns(self) -> tuple[int, ...]:
+        return tuple(i for i, column in enumerate(self.columns) if column.numeric)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    rule_id: str
+    severity: Severity
+    severity_label: str
+    message: str
+    """The official rule message, as the rules wrote it (German, English or both)."""
+    explanation: str | None
+    """Our plain German explanation, where we have one for this rule."""
+    location: str | None
+    terms: tuple[str, ...]
+    """Business terms the rule concerns, with their German names (``BT-10 Leitweg-ID (Käuferreferenz)``)."""
+
+    @property
+    def row(self) -> tuple[str, ...]:
+        """Rule, severity, meaning, official message, business terms, location: one table row."""
+        return (
+            self.rule_id,
+            self.severity_label,
+            self.explanation or "",
+            self.message,
+            ", ".join(self.terms),
+            self.location or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """Everything the readable view shows, in order; built by :func:`build_invoice_view`."""
+
+    title: str
+    subtitle: str
+    sections: tuple[ViewSection, ...]
+    notes: tuple[ViewField, ...]
+    lines: ViewTable
+    allowances_charges: ViewTable | None
+    vat_breakdown: ViewTable
+    totals: tuple[ViewField, ...]
+    verdict: str | None
+    """``Gültig`` / ``Abgelehnt`` with the rule releases, or ``None`` without a report."""
+    findings: tuple[FindingView, ...]
+    accepted: bool | None
+    """The report's verdict (``None`` without a report)."""
+
+    @property
+    def finding_rows(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(f.row for f in self.findings)
+
+    @property
+    def payable(self) -> ViewField:
+        """The amount due (BT-115), the figure the clerk approves."""
+        return next(f for f in self.totals if f.term == "BT-115")
+
+
+def _field(term: str, value: str | None, label: str | None = None) -> ViewField | None:
+    if value is None or value == "":
+        return None
+    return ViewField(label=label or BUSINESS_TERMS_DE[term], value=value, term=term)
+
+
+def _fields(*candidates: ViewField | None) -> tuple[ViewField, ...]:
+    return tuple(f for f in candidates if f is not None)
+
+
+def _date(value: date | None) -> str | None:
+    return format_date(value) if value is not None else None
+
+
+def _address(address: Address) -> str | None:
+    place = " ".join(p for p in (address.postcode, address.city) if p)
+    country = coded(address.country, COUNTRIES_DE) if address.country not in (None, "DE") else None
+    parts = [p for p in (address.street, place, country) if p]
+    return ", ".join(parts) or None
+
+
+def _party(title: str, group: str, party: Party, *, seller: bool) -> ViewSection:
+    terms = ("BT-27", "BT-28", "BT-29", "BT-30", "BT-31", "BT-32", "BT-34", "BT-41", "BT-42", "BT-43")
+    if not seller:
+        terms = ("BT-44", "BT-45", "BT-46", "BT-47", "BT-48", "BT-48", "BT-49", "BT-56", "BT-57", "BT-58")
+    name, trading, ident, legal, vat, tax, endpoint, contact, phone, email = terms
+    contact_data = party.contact
+    return ViewSection(
+        title=title,
+        term=group,
+        fields=_fields(
+            _field(name, party.name),
+            _field(trading, party.trading_name),
+            _field("BT-35" if seller else "BT-50", _address(party.address), "Anschrift"),
+            _field(vat, party.vat_id),
+            _field(tax, party.tax_number) if seller else None,
+            _field(legal, _identifier(party.legal_registration_id)),
+            *(_field(ident, _identifier(i)) for i in party.identifiers),
+            _field(endpoint, _identifier(party.electronic_address)),
+            _field(contact, contact_data.name if contact_data else None),
+            _field(phone, contact_data.phone if contact_data else None),
+            _field(email, contact_data.email if contact_data else None),
+        ),
+    )
+
+
+def _identifier(identifier: object) -> str | None:
+    value = getattr(identifier, "value", None)
+    scheme = getattr(identifier, "scheme", None)
+    if value is None:
+        return None
+    return f"{value} (Schema {scheme})" if scheme else str(value)
+
+
+def _document(invoice: Invoice) -> ViewSection:
+    period = None
+    if invoice.period_start or invoice.period_end:
+        period = f"{_date(invoice.period_start) or '…'} bis {_date(invoice.period_end) or '…'}"
+    preceding = [
+        f"{ref.number} vom {format_date(ref.issue_date)}" if ref.issue_date else ref.number
+        for ref in invoice.preceding_invoices
+    ]
+    currency = invoice.currency
+    if invoice.vat_currency and invoice.vat_currency != invoice.currency:
+        currency = f"{invoice.currency} (Umsatzsteuer in {invoice.vat_currency})"
+    return ViewSection(
+        title="Rechnung",
+        fields=_fields(
+            _field("BT-1", invoice.number),
+            _field("BT-3", coded(invoice.type_code, INVOICE_TYPES_DE)),
+            _field("BT-2", _date(invoice.issue_date)),
+            _field("BT-9", _date(invoice.due_date)),
+            _field("BT-72", _date(invoice.delivery_date)),
+            _field("BT-73", period, "Leistungszeitraum"),
+            _field("BT-10", invoice.buyer_reference),
+            _field("BT-13", invoice.order_reference),
+            _field("BT-11", invoice.project_reference),
+            _field("BT-12", invoice.contract_reference),
+            _field("BT-19", invoice.buyer_accounting_reference),
+            _field("BT-25", "; ".join(preceding) or None, "Bezug auf Rechnung"),
+            _field("BT-5", currency),
+            _field("BT-24", invoice.customization_id),
+        ),
+    )
+
+
+def _payment(invoice: Invoice) -> ViewSection:
+    payment = invoice.payment
+    accounts: list[ViewField | None] = []
+    for account in payment.accounts:
+        iban = account.iban
+        accounts += [
+            _field("BT-84", format_iban(iban) if iban else account.account_id, "IBAN" if iban else None),
+            _field("BT-85", account.name),
+            _field("BT-86", account.bic),
+        ]
+    return ViewSection(
+        title="Zahlung",
+        term="BG-16",
+        fields=_fields(
+            _field("BT-81", coded(payment.means_code, PAYMENT_MEANS_DE)),
+            *accounts,
+            _field("BT-83", payment.remittance_information),
+            _field("BT-20", payment.terms),
+            _field("BT-9", _date(invoice.due_date)),
+        ),
+    )
+
+
+def _money(value: Decimal | None, currency: str) -> str:
+    return "" if value is None else format_amount(value, currency)
+
+
+def _lines(invoice: Invoice) -> ViewTable:
+    columns = tuple(
+        ViewColumn(BUSINESS_TERMS_DE[term], term, numeric)
+        for term, numeric in (
+            ("BT-126", False),
+            ("BT-153", False),
+            ("BT-129", True),
+            ("BT-130", False),
+            ("BT-146", True),
+            ("BT-152", True),
+            ("BT-131", True),
+        )
+    )
+    rows = tuple(
+        (
+            line.id,
+            line.item_name + (f" (Bestellposition {line.order_line_reference})" if line.order_line_reference else ""),
+            format_number(line.quantity),
+            UNITS_DE.get(line.unit_code, line.unit_code) if line.unit_code else "",
+            _money(line.net_price, invoice.currency),
+            _vat_rate(line.vat_category, line.vat_rate),
+            _money(line.net_amount, invoice.currency),
+        )
+        for line in invoice.lines
+    )
+    return ViewTable("Rechnungspositionen", columns, rows, term="BG-25")
+
+
+def _vat_rate(category: str | None, rate: Decimal | None) -> str:
+    if category is None:
+        return format_percent(rate) if rate is not None else ""
+    if category == "S" and rate is not None:
+        return format_percent(rate)
+    name = VAT_CATEGORIES_DE.get(category, category)
+    return f"{format_percent(rate)} ({name})" if rate is not None else name
+
+
+def _allowances_charges(invoice: Invoice) -> ViewTable | None:
+    if not invoice.allowances_charges:
+        return None
+    columns = (
+        ViewColumn("Art"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-97"], "BT-97"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-93"], "BT-93", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-94"], "BT-94", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-96"], "BT-96", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-92"], "BT-92", numeric=True),
+    )
+    rows = tuple(
+        (
+            "Zuschlag" if item.charge else "Nachlass",
+            " ".join(p for p in (item.reason, f"(Code {item.reason_code})" if item.reason_code else None) if p),
+            _money(item.base_amount, invoice.currency),
+            format_percent(item.percentage) if item.percentage is not None else "",
+            _vat_rate(item.vat_category, item.vat_rate),
+            format_amount(-item.amount if not item.charge else item.amount, invoice.currency),
+        )
+        for item in invoice.allowances_charges
+    )
+    return ViewTable("Nachlässe und Zuschläge auf Rechnungsebene", columns, rows, term="BG-20")
+
+
+def _vat_breakdown(invoice: Invoice) -> ViewTable:
+    columns = (
+        ViewColumn(BUSINESS_TERMS_DE["BT-118"], "BT-118"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-119"], "BT-119", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-116"], "BT-116", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-117"], "BT-117", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-120"], "BT-120"),
+    )
+    rows = tuple(
+        (
+            coded(vat.category, VAT_CATEGORIES_DE) or vat.category,
+            format_percent(vat.rate) if vat.rate is not None else "",
+            format_amount(vat.taxable_amount, invoice.currency),
+            format_amount(vat.tax_amount, invoice.currency),
+            " ".join(p for p in (vat.exemption_reason, vat.exemption_reason_code) if p),
+        )
+        for vat in invoice.vat_breakdown
+    )
+    return ViewTable("Umsatzsteuer", columns, rows, term="BG-23")
+
+
+def _totals(invoice: Invoice) -> tuple[ViewField, ...]:
+    totals, currency = invoice.totals, invoice.currency
+    return _fields(
+        _field("BT-106", _money(totals.line_total, currency)),
+        _field("BT-107", _money(totals.allowance_total, currency)),
+        _field("BT-108", _money(totals.charge_total, currency)),
+        _field("BT-109", _money(totals.tax_exclusive, currency)),
+        _field("BT-110", _money(totals.tax_total, currency)),
+        _field("BT-112", _money(totals.tax_inclusive, currency)),
+        _field("BT-113", _money(totals.prepaid, currency)),
+        _field("BT-114", _money(totals.rounding, currency)),
+        _field("BT-115", _money(totals.payable, currency)),
+    )
+
+
+def _notes(invoice: Invoice) -> tuple[ViewField, ...]:
+    return tuple(
+        ViewField(
+            label=NOTE_SUBJECTS_DE.get(note.subject_code, f"Bemerkung ({note.subject_code})")
+            if note.subject_code
+            else "Bemerkung",
+            value=note.text,
+            term="BT-22",
+        )
+        for note in invoice.notes
+    )
+
+
+def finding_view(finding: Finding) -> FindingView:
+    return FindingView(
+        rule_id=finding.rule_id,
+        severity=finding.severity,
+        severity_label=SEVERITY_DE[finding.severity],
+        message=finding.message,
+        explanation=explain_rule(finding.rule_id),
+        location=finding.location,
+        terms=tuple(term_label(term) for term in finding.business_terms),
+    )
+
+
+def finding_views(findings: Iterable[Finding]) -> tuple[FindingView, ...]:
+    """Findings, most severe first (fatal, warning, information), in report order within each severity."""
+    order = {Severity.FATAL: 0, Severity.WARNING: 1, Severity.INFORMATION: 2}
+    return tuple(finding_view(f) for f in sorted(findings, key=lambda f: order[f.severity]))
+
+
+def verdict_text(report: ValidationReport) -> str:
+    rules = report.rules
+    releases = f"XRechnung {rules.xrechnung} (Schematron {rules.xrechnung_schematron}), EN 16931 {rules.en16931}"
+    if report.verdict is Verdict.ACCEPTED:
+        return f"Gültig nach {releases}"
+    return f"Abgelehnt nach {releases}"
+
+
+def build_invoice_view(invoice: Invoice, report: ValidationReport | None = None) -> InvoiceView:
+    """The readable view of *invoice*, with *report*'s verdict and findings if given."""
+    kind = INVOICE_TYPES_DE.get(invoice.type_code, "Gutschrift" if invoice.is_credit_note else "Rechnung")
+    return InvoiceView(
+        title=f"{kind} {invoice.number}",
+        subtitle=f"{invoice.seller.name} an {invoice.buyer.name}, {format_date(invoice.issue_date)}, "
+        f"fällig: {format_amount(invoice.totals.payable, invoice.currency)}",
+        sections=(
+            _document(invoice),
+            _party("Verkäufer", "BG-4", invoice.seller, seller=True),
+            _party("Käufer", "BG-7", invoice.buyer, seller=False),
+            _payment(invoice),
+        ),
+        notes=_notes(invoice),
+        lines=_lines(invoice),
+        allowances_charges=_allowances_charges(invoice),
+        vat_breakdown=_vat_breakdown(invoice),
+        totals=_totals(invoice),
+        verdict=verdict_text(report) if report is not None else None,
+        findings=finding_views(report.findings) if report is not None else (),
+        accepted=report.accepted if report is not None else None,
+    )
