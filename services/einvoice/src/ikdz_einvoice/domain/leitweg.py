@@ -27,7 +27,7 @@ COARSE_LENGTHS = frozenset({2, 3, 5, 8, 9, 12})
 _SHAPE = re.compile(r"^(?P<coarse>[0-9]{2,12})(?:-(?P<fine>[A-Za-z0-9]{1,30}))?-(?P<check>[0-9]{2})$")
 
 
-def _numeric(text: str) -> int:
+def iso7064_number(text: str) -> int:
     """The ISO 7064 number of *text*: digits stay, letters become 10..35."""
     return int("".join(str(int(char, 36)) for char in text))
 
@@ -37,7 +37,7 @@ def check_digits(coarse: str, fine: str | None = None) -> str:
     body = coarse + (fine or "")
     if not body.isascii() or not body.isalnum():
         raise InvalidLeitwegIdError(f"{coarse}-{fine}" if fine else coarse, "only letters and digits may be used")
-    return f"{98 - _numeric(body + '00') % 97:02d}"
+    return f"{98 - iso7064_number(body + '00') % 97:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def parse_leitweg_id(value: str) -> LeitwegId:
         raise InvalidLeitwegIdError(
             value, f"coarse part {coarse} has {len(coarse)} digits; a coarse part has 2, 3, 5, 8, 9 or 12 digits"
         )
-    if _numeric(coarse + (fine or "") + check) % 97 != 1:
+    if iso7064_number(coarse + (fine or "") + check) % 97 != 1:
         raise InvalidLeitwegIdError(
             value, f"check digits {check} are wrong (ISO 7064 MOD 97-10; expected {check_digits(coarse, fine)})"
         )
