@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ikdz_intake.domain.gewerbe_errors import FieldProblem
+
 
 class IntakeError(Exception):
     """Base of intake's errors."""
@@ -23,3 +28,11 @@ class CaseNotFoundError(IntakeError):
     def __init__(self, case_id: str) -> None:
         super().__init__(f"no case {case_id}")
         self.case_id = case_id
+
+
+class GewerbeanzeigeInvalidError(IntakeError):
+    """A Gewerbeanzeige that may not be accepted as it is; ``problems`` name each field."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(f"{len(problems)} problems: " + "; ".join(f"{p.path}: {p.message_de}" for p in problems[:5]))
+        self.problems = problems

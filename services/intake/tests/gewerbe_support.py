@@ -1,0 +1,104 @@
+"""An intake app with the Gewerbe forms and API on in-memory fakes, and a valid form to start from."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlencode
+
+import httpx
+from fastapi import FastAPI
+from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.reference.wz import wz_catalogue
+from ikdz_contracts.topics import Topics
+from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
+from ikdz_intake.app.status import ViewCase
+from ikdz_intake.app.submit_case import SubmitCase
+from ikdz_intake.entrypoints.gewerbe_api import gewerbe_api_router
+from ikdz_intake.entrypoints.gewerbe_web import GewerbePages, gewerbe_router
+from ikdz_intake.entrypoints.web import TEMPLATES_DIR, web_router
+from ikdz_platform.web import add_csrf_error_page, mount_web_assets, templates
+
+from .fakes import FakeCaseRepository, FakeRelay, FixedClock
+
+SECRET = b"0123456789abcdef"
+TODAY = date(2026, 11, 25)
+WURZEN = "14729410"
+FORM_URL = f"/gewerbe/anmeldung?gemeinde={WURZEN}"
+
+VALID_FORM: dict[str, str] = {
+    "personen": "1",
+    "taetigkeiten": "1",
+    "antrag_id": "antrag-0000000001",
+    "registration_reason": "neugruendung",
+    "effective_date": "01.12.2026",
+    "legal_form": "einzelunternehmen",
+    "persons.0.given_names": "Erika",
+    "persons.0.family_name": "Mustermann",
+    "persons.0.role": "inhaber",
+    "persons.0.sex": "w",
+    "persons.0.date_of_birth": "12.04.1985",
+    "persons.0.place_of_birth": "Leipzig",
+    "persons.0.country_of_birth": "DE",
+    "persons.0.nationalities.0": "DE",
+    "persons.0.address.street": "Domplatz",
+    "persons.0.address.house_number": "5",
+    "persons.0.address.postal_code": "04808",
+    "persons.0.address.city": "Wurzen",
+    "persons.0.email": "erika@example.org",
+    "establishment.address.street": "Markt",
+    "establishment.address.house_number": "1",
+    "establishment.address.postal_code": "04808",
+    "establishment.address.city": "Wurzen",
+    "establishment.trade_name": "Mustermann Webdesign",
+    "establishment.kind": "hauptniederlassung",
+    "activities.0.description": "Webdesign und Programmierung von Internetseiten",
+    "activities.0.wz_code": "62.01.9",
+    "business_types": "sonstiges",
+    "employees_full_time": "0",
+    "employees_part_time": "0",
+    "declarations.data_correct": "ja",
+}
+
+
+def gewerbe_app(repo: FakeCaseRepository, today: date = TODAY) -> FastAPI:
+    municipalities = load_municipalities()
+    wz = wz_catalogue()
+    submit = SubmitCase(repo, municipalities, Topics("t."), FixedClock(), FakeRelay())
+    check = CheckGewerbeanzeige(wz, {town.ags: town.display_name for town in municipalities})
+    file_notice = FileGewerbeanzeige(check, submit)
+    pages = templates(TEMPLATES_DIR)
+    view = ViewCase(repo, SECRET)
+    app = FastAPI()
+    app.include_router(gewerbe_api_router(file_notice, SECRET, "http://test", lambda: today, 64 * 1024))
+    app.include_router(web_router(view, pages))
+    app.include_router(
+        gewerbe_router(GewerbePages(pages, municipalities, wz, check, lambda: today), file_notice, view, SECRET)
+    )
+    add_csrf_error_page(app, pages)
+    mount_web_assets(app)
+    return app
+
+
+def client_for(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def csrf_token(client: httpx.AsyncClient, url: str = FORM_URL) -> str:
+    """Open the form (sets the CSRF cookie) and read the token from its hidden field."""
+    page = await client.get(url)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None, page.text[:500]
+    return match.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient,
+    fields: dict[str, str] | list[tuple[str, str]],
+    action: str = "pruefen",
+    url: str = FORM_URL,
+) -> httpx.Response:
+    token = await csrf_token(client, url)
+    items = list(fields.items()) if isinstance(fields, dict) else list(fields)
+    body = urlencode([*items, ("csrf_token", token), ("aktion", action)])
+    return await client.post(url, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
