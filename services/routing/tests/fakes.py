@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ikdz_routing.app.config_admin import VersionTakenError
+from ikdz_routing.app.task_ports import ConcurrentChangeError
+from ikdz_routing.domain.audit import GENESIS, chained
 from ikdz_routing.domain.config import RoutingConfig
+from ikdz_routing.domain.tasks import TaskChange, TaskDefinition
 
 
 class FakeConfigVersions:
@@ -64,3 +68,93 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class FakeTaskRepository:
+    """Task records in memory, with the store's rules: one record per version, chained hashes."""
+
+    def __init__(self, routes: dict[str, dict[str, Any]] | None = None) -> None:
+        self.routes = routes or {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.created: list[TaskDefinition] = []
+        self.anchors: list[str | None] = []
+
+    async def route_of(self, case_id: str) -> dict[str, Any] | None:
+        return self.routes.get(case_id)
+
+    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool:
+        key = f"{definition.task_id}:000000"
+        if key in self.records:
+            return False
+        self.created.append(definition)
+        self.anchors.append(anchor)
+        record = {
+            "task_id": definition.task_id,
+            "version": 0,
+            "action": "requested",
+            "actor": "system",
+            "case_id": definition.case_id,
+            "pool_id": definition.pool_id,
+            "owner_ags": definition.owner_ags,
+            "definition": definition.model_dump(mode="json"),
+            "at": definition.requested_at.isoformat(),
+        }
+        self.records[key] = chained(anchor or GENESIS, record)
+        return True
+
+    async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None:
+        records = self._of(task_id)
+        if not records:
+            return None
+        changes = [TaskChange.model_validate(r) for r in records[1:]]
+        return TaskDefinition.model_validate(records[0]["definition"]), changes, records[-1]["hash"]
+
+    async def append(
+        self,
+        change: TaskChange,
+        definition: TaskDefinition,
+        prev_hash: str,
+        outbox: list[dict[str, Any]],
+        *,
+        pool_id: str,
+    ) -> str:
+        key = f"{change.task_id}:{change.version:06d}"
+        if key in self.records:
+            raise ConcurrentChangeError(change.task_id)
+        record = {**change.model_dump(mode="json"), "case_id": definition.case_id, "pool_id": change.pool_id or pool_id}
+        self.records[key] = {**chained(prev_hash, record), "outbox": outbox}
+        return str(self.records[key]["hash"])
+
+    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        wanted = set(pool_ids)
+        ids = {r["task_id"] for r in self.records.values() if r["pool_id"] in wanted}
+        return {task_id: self._of(task_id) for task_id in sorted(ids)}
+
+    async def unfinished(self) -> dict[str, list[dict[str, Any]]]:
+        ids = {r["task_id"] for r in self.records.values()}
+        return {t: self._of(t) for t in sorted(ids) if all(r["action"] != "completed" for r in self._of(t))}
+
+    async def of_case(self, case_id: str) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records.values() if r["case_id"] == case_id), key=lambda r: r["version"])
+
+    def _of(self, task_id: str) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records.values() if r["task_id"] == task_id), key=lambda r: r["version"])
+
+
+class FakeRoutes:
+    """Open cases per pool, as a test sets them."""
+
+    def __init__(self, backlog: dict[str, int] | None = None) -> None:
+        self.backlog = backlog or {}
+
+    async def exists(self, case_id: str) -> bool:
+        raise NotImplementedError(case_id)
+
+    async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
+        return {pool_id: self.backlog.get(pool_id, 0) for pool_id in pool_ids}
+
+    async def insert(self, route: dict[str, Any], outbox: list[dict[str, Any]]) -> bool:
+        raise NotImplementedError(route, outbox)
+
+    async def close(self, case_id: str) -> None:
+        raise NotImplementedError(case_id)

@@ -40,7 +40,7 @@ from ikdz_platform.auth.local_issuer import LocalIssuer
 from ikdz_platform.auth.principal import CLAIM_POOLS, CLAIM_TOWNS, Role
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
-from ikdz_routing.adapters.config_file import load_routing_config
+from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.config_admin import ActiveConfig
@@ -258,7 +258,7 @@ async def seed(db: AsyncDatabase[dict[str, Any]], config_file: Path, topic_prefi
         await route(case_submitted(case))
         stored = await db["routes"].find_one({"_id": case.case_id})
         assert stored is not None and stored["pool_id"] == case.pool, (case, stored and stored["decision"])
-    accept = AcceptTaskRequest(MongoTaskRepository(db))
+    accept = AcceptTaskRequest(MongoTaskRepository(db), ActiveConfig(load_routing_config(config_file, municipalities)))
     for task in TASKS:
         assert await accept(task_requested(task))
 
@@ -569,7 +569,8 @@ async def test_four_eyes_cannot_be_bypassed_through_the_api_or_the_pages(world: 
     coordinator = person("aug-coordinator-2", Role.COORDINATOR)
     approver = person("aug-approver-2", Role.APPROVER)
     task = SeededTask("t-four-eyes", CASE["c-wur-at-aug"], done=False)
-    assert await AcceptTaskRequest(MongoTaskRepository(world.db))(task_requested(task, preparer="aug-preparer"))
+    active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
+    assert await AcceptTaskRequest(MongoTaskRepository(world.db), active)(task_requested(task, preparer="aug-preparer"))
     url = f"/api/v1/tasks/{task.task_id}"
     decision = {"outcome": "approved", "reason": "passt"}
 

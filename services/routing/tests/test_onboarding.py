@@ -90,7 +90,7 @@ async def test_an_agreement_added_through_the_admin_api_routes_the_next_case(
     assert (await client.get("/api/v1/admin/config", headers=CLERK)).status_code == 403
     assert (await client.get("/api/v1/admin/config")).status_code == 401
     current = (await client.get("/api/v1/admin/config", headers=ADMIN)).json()
-    assert current["version"] == "pilot-2026-11"
+    assert current["version"] == "pilot-2026-12"
 
     unknown_town = with_grimma(current["config"], "bad")
     unknown_town["agreements"][-1]["owner_ags"] = "14999999"
@@ -123,7 +123,7 @@ async def test_an_agreement_added_through_the_admin_api_routes_the_next_case(
     history = (await client.get("/api/v1/admin/config/versions", headers=ADMIN)).json()
     assert history["chain_intact"]
     assert [(v["version"], v["actor"]) for v in history["versions"]] == [
-        ("pilot-2026-11", "routing"),
+        ("pilot-2026-12", "routing"),
         ("pilot-2026-12-grimma", "wanda"),
     ]
 

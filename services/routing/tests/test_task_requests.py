@@ -3,17 +3,20 @@ the routed case, since that is all the cooperation agreement lets the partner po
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from ikdz_contracts.cloudevents import CloudEvent, new_event
 from ikdz_contracts.events import TaskOutcome, TaskRequested
+from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
 from ikdz_platform.consumer import PoisonMessage
+from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
+from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.tasks import AcceptTaskRequest
-from ikdz_routing.domain.tasks import TaskChange, TaskDefinition
+
+from .fakes import FakeTaskRepository
 
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
 ROUTE = {
@@ -26,32 +29,8 @@ ROUTE = {
 }
 
 
-class InMemoryTasks:
-    def __init__(self) -> None:
-        self.created: list[TaskDefinition] = []
-        self.anchors: list[str | None] = []
-
-    async def route_of(self, case_id: str) -> dict[str, Any] | None:
-        return ROUTE if case_id == ROUTE["_id"] else None
-
-    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool:
-        self.created.append(definition)
-        self.anchors.append(anchor)
-        return True
-
-    async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None:
-        raise NotImplementedError
-
-    async def append(
-        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[dict[str, Any]]
-    ) -> None:
-        raise NotImplementedError
-
-    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        raise NotImplementedError
-
-    async def of_case(self, case_id: str) -> list[dict[str, Any]]:
-        raise NotImplementedError
+def in_memory_tasks() -> FakeTaskRepository:
+    return FakeTaskRepository({ROUTE["_id"]: ROUTE})
 
 
 def request(**changes: Any) -> CloudEvent[TaskRequested]:
@@ -76,8 +55,10 @@ def request(**changes: Any) -> CloudEvent[TaskRequested]:
 
 
 async def test_a_task_for_the_routed_case_lands_in_its_pool_under_the_agreement() -> None:
-    tasks = InMemoryTasks()
-    assert await AcceptTaskRequest(tasks)(request())
+    tasks = in_memory_tasks()
+    assert await AcceptTaskRequest(tasks, ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities())))(
+        request()
+    )
     [created] = tasks.created
     assert (created.pool_id, created.owner_ags, created.agreement_ref) == ("augustusburg", WURZEN, "ZV W->A")
     assert tasks.anchors == [ROUTE["audit_hash"]]  # the task's audit chain hangs off the routing decision
@@ -93,7 +74,9 @@ async def test_a_task_for_the_routed_case_lands_in_its_pool_under_the_agreement(
     ],
 )
 async def test_a_task_that_does_not_match_its_routed_case_is_refused(changes: dict[str, Any], message: str) -> None:
-    tasks = InMemoryTasks()
+    tasks = in_memory_tasks()
     with pytest.raises(PoisonMessage, match=message.replace("(", r"\(").replace(")", r"\)")):
-        await AcceptTaskRequest(tasks)(request(**changes))
+        await AcceptTaskRequest(tasks, ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities())))(
+            request(**changes)
+        )
     assert tasks.created == []

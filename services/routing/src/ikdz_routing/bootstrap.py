@@ -18,6 +18,7 @@ from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.config_admin import ActiveConfig, ConfigAdmin
+from ikdz_routing.app.deadline_checker import CheckDeadlines
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.domain.config import RoutingConfig
@@ -65,7 +66,10 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
     runtime.outbox(tasks.changes)
-    stream.register(runtime.broker, topics, runtime.group_id, route, CloseCase(repository), AcceptTaskRequest(tasks))
+    stream.register(
+        runtime.broker, topics, runtime.group_id, route, CloseCase(repository), AcceptTaskRequest(tasks, active)
+    )
+    runtime.every("deadline-check", settings.deadline_check_seconds, CheckDeadlines(tasks, repository, active, utc_now))
     app = runtime.create_app(
         title="IKDZ Routing",
         description="Assigns each case to a worker pool of its own town or of a partner town under an agreement.",

@@ -64,34 +64,44 @@ class MongoTaskRepository:
         return definition, changes, str(records[-1]["hash"])
 
     async def append(
-        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[Document]
-    ) -> None:
-        """Insert the change; ``ConcurrentChangeError`` if another change took this version first."""
+        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[Document], *, pool_id: str
+    ) -> str:
+        """Insert the change; ``ConcurrentChangeError`` if another change took this version first.
+
+        The record is filed under the pool the task is in after the change, so worklist queries find it."""
         record = {
             **change.model_dump(mode="json"),  # strings, so the hash verifies after a round trip
             "case_id": definition.case_id,
-            "pool_id": definition.pool_id,
+            "pool_id": change.pool_id or pool_id,
             "owner_ags": definition.owner_ags,
         }
+        stored = chained(prev_hash, record)
         try:
             await self.changes.insert_one(
-                {
-                    "_id": _key(change.task_id, change.version),
-                    **chained(prev_hash, record),
-                    **new_document_outbox(outbox),
-                }
+                {"_id": _key(change.task_id, change.version), **stored, **new_document_outbox(outbox)}
             )
         except DuplicateKeyError:
             raise ConcurrentChangeError(change.task_id) from None
+        return str(stored["hash"])
 
     async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
-        """All change records of the tasks in these pools, grouped by task, in version order."""
-        records = await self.changes.find({"pool_id": {"$in": list(pool_ids)}}, projection={"outbox": 0}).to_list()
-        grouped: dict[str, list[Document]] = {}
-        for record in sorted(records, key=lambda r: (r["task_id"], r["version"])):
-            grouped.setdefault(record["task_id"], []).append(record)
-        return grouped
+        """All change records of the tasks that are or were in these pools, grouped by task, in version order."""
+        task_ids = await self.changes.distinct("task_id", {"pool_id": {"$in": list(pool_ids)}})
+        records = await self.changes.find({"task_id": {"$in": task_ids}}, projection={"outbox": 0}).to_list()
+        return _grouped(records)
+
+    async def unfinished(self) -> dict[str, list[Document]]:
+        done = set(await self.changes.distinct("task_id", {"action": "completed"}))
+        records = await self.changes.find({}, projection={"outbox": 0}).to_list()
+        return _grouped([r for r in records if r["task_id"] not in done])
 
     async def of_case(self, case_id: str) -> list[Document]:
         records = await self.changes.find({"case_id": case_id}, projection={"outbox": 0}).to_list()
         return sorted(records, key=lambda r: (r["task_id"], r["version"]))
+
+
+def _grouped(records: list[Document]) -> dict[str, list[Document]]:
+    grouped: dict[str, list[Document]] = {}
+    for record in sorted(records, key=lambda r: (r["task_id"], r["version"])):
+        grouped.setdefault(record["task_id"], []).append(record)
+    return grouped

@@ -14,6 +14,9 @@ from ikdz_platform.outbox import outbox_entry
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, Notifier, RouteRepository
 from ikdz_routing.domain.audit import GENESIS, record_hash
+from ikdz_routing.domain.calendar import SAXONY_TZ
+from ikdz_routing.domain.config import RoutingConfig
+from ikdz_routing.domain.deadlines import deadline_after
 from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 
 SOURCE = "urn:ikdz:routing"
@@ -84,6 +87,7 @@ class RouteCase:
             "routed_at": now,
             "decision": outcome.decision.model_dump(mode="json"),
             "pool_id": None,
+            **_case_deadlines(config, case, now),
         }
         if isinstance(outcome, Routed):
             entries = self._routed(submitted, outcome, now)
@@ -105,6 +109,8 @@ class RouteCase:
             "processing_ags": route.get("processing_ags"),
             "agreement_ref": route.get("agreement_ref"),
             "decision": route["decision"],
+            "target_date": route.get("target_date"),
+            "legal_date": route.get("legal_date"),
             "at": now.isoformat(),
         }
         route["audit_hash"] = record_hash(GENESIS, route["audit"])
@@ -145,6 +151,20 @@ class RouteCase:
             ),
             outbox_entry(self._topics.case_status, _caused_by(submitted, forwarded, pool.processing_ags)),
         ]
+
+
+def _case_deadlines(config: RoutingConfig, case: CaseSubmitted, now: datetime) -> dict[str, str | None]:
+    """Target and legal deadline of the case in the owner town's working days, if the service has any."""
+    deadlines = config.deadlines_of(case.service)
+    if deadlines is None:
+        return {}
+    calendar = config.calendar_of_town(case.owner_ags)
+    arrived = now.astimezone(SAXONY_TZ).date()
+    legal = deadline_after(arrived, deadlines.case_legal_days, calendar) if deadlines.case_legal_days else None
+    return {
+        "target_date": deadline_after(arrived, deadlines.case_target_days, calendar).isoformat(),
+        "legal_date": legal.isoformat() if legal else None,
+    }
 
 
 class CloseCase:

@@ -30,9 +30,24 @@ class TaskRepository(Protocol):
     async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None: ...
 
     async def append(
-        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[dict[str, Any]]
-    ) -> None: ...
+        self,
+        change: TaskChange,
+        definition: TaskDefinition,
+        prev_hash: str,
+        outbox: list[dict[str, Any]],
+        *,
+        pool_id: str,
+    ) -> str:
+        """Store ``change`` of a task that is in ``pool_id`` (its pool before a re-routing); the new
+        record's hash. ``ConcurrentChangeError`` if another change took the version first."""
+        ...
 
-    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]: ...
+    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every record of each task that is or was in one of the pools, by task, in version order."""
+        ...
+
+    async def unfinished(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record of each task that is not completed, by task, in version order."""
+        ...
 
     async def of_case(self, case_id: str) -> list[dict[str, Any]]: ...

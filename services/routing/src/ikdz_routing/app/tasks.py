@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from ikdz_contracts.cloudevents import CloudEvent, new_event
@@ -11,8 +12,11 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.consumer import PoisonMessage
 from ikdz_platform.outbox import outbox_entry
 
+from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, Notifier
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError, TaskRepository
+from ikdz_routing.domain.calendar import SAXONY_TZ
+from ikdz_routing.domain.deadlines import deadline_after
 from ikdz_routing.domain.tasks import (
     Action,
     Actor,
@@ -34,8 +38,9 @@ RETRIES = 3
 class AcceptTaskRequest:
     """Put a requested task into the worklist of the pool that processes its case."""
 
-    def __init__(self, repository: TaskRepository) -> None:
+    def __init__(self, repository: TaskRepository, active: ActiveConfig) -> None:
         self._repository = repository
+        self._active = active
 
     async def __call__(self, event: CloudEvent[TaskRequested]) -> bool:
         request = event.data
@@ -69,8 +74,20 @@ class AcceptTaskRequest:
             outcomes=tuple(Outcome(code=o.code, label_de=o.label_de) for o in request.outcomes),
             agreement_ref=route.get("agreement_ref"),
             requested_at=event.time,
+            target_date=self._target(request, event.time),
         )
         return await self._repository.create(definition, route.get("audit_hash"))
+
+    def _target(self, request: TaskRequested, requested_at: datetime) -> date | None:
+        """The requester's due day, else the service's task target in the owner town's working days."""
+        if request.due_at is not None:
+            return request.due_at.astimezone(SAXONY_TZ).date()
+        config = self._active.current
+        deadlines = config.deadlines_of(request.service)
+        if deadlines is None:
+            return None
+        calendar = config.calendar_of_town(request.owner_ags)
+        return deadline_after(requested_at.astimezone(SAXONY_TZ).date(), deadlines.task_target_days, calendar)
 
 
 @dataclass(frozen=True)
@@ -91,16 +108,18 @@ class ActOnTask:
     async def __call__(self, task_id: str, command: Command, actor: Actor) -> ActResult:
         for _ in range(RETRIES):
             loaded = await self._repository.load(task_id)
-            if loaded is None or loaded[0].pool_id not in actor.pools:
-                raise TaskNotFoundError(task_id)  # invisible tasks do not exist for the actor
+            if loaded is None:
+                raise TaskNotFoundError(task_id)
             definition, changes, last_hash = loaded
             task = replay(definition, changes)
+            if task.pool_id not in actor.pools:
+                raise TaskNotFoundError(task_id)  # invisible tasks do not exist for the actor
             change = decide(task, command, actor, self._clock())
             if change is None:
                 return ActResult(task, changed=False)
             outbox = self._completion(definition, change, actor) if change.action is Action.COMPLETED else []
             try:
-                await self._repository.append(change, definition, last_hash, outbox)
+                await self._repository.append(change, definition, last_hash, outbox, pool_id=task.pool_id)
             except ConcurrentChangeError:
                 continue  # someone acted first: decide again on the new state
             if outbox:
@@ -140,20 +159,21 @@ class Worklists:
         for records in (await self._repository.in_pools(actor.pools)).values():
             definition = TaskDefinition.model_validate(records[0]["definition"])
             task = replay(definition, [_change(r) for r in records[1:]])
+            if task.pool_id not in actor.pools:
+                continue  # re-routed away from the actor's pools
             if not include_done and task.state is TaskState.COMPLETED:
                 continue
             if mine and task.assignee != actor.staff_id:
                 continue
             tasks.append(task)
-        return sorted(
-            tasks, key=lambda t: (t.definition.due_at is None, t.definition.due_at, t.definition.requested_at)
-        )
+        return sorted(tasks, key=lambda t: (t.due is None, t.due, t.definition.requested_at))
 
     async def get(self, task_id: str, actor: Actor) -> Task:
         loaded = await self._repository.load(task_id)
-        if loaded is None or loaded[0].pool_id not in actor.pools:
+        task = replay(loaded[0], loaded[1]) if loaded else None
+        if task is None or task.pool_id not in actor.pools:
             raise TaskNotFoundError(task_id)
-        return replay(loaded[0], loaded[1])
+        return task
 
 
 def _change(record: dict[str, Any]) -> TaskChange:

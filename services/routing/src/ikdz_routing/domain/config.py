@@ -164,7 +164,7 @@ class RoutingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: str = Field(min_length=1, max_length=100)
-    pools: tuple[Pool, ...] = Field(min_length=1)
+    pools: tuple[Pool, ...]
     agreements: tuple[Agreement, ...] = ()
     deadlines: dict[ServiceId, ServiceDeadlines] = Field(default_factory=dict)
     town_calendars: dict[str, WorkingCalendar] = Field(

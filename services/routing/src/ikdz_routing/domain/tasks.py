@@ -70,6 +70,7 @@ class TaskDefinition(BaseModel):
     required_skills: tuple[str, ...] = ()
     due_at: datetime | None = None
     legal_deadline: date | None = None
+    target_date: date | None = None  # the owner town's working-day target when the request set no due_at
     four_eyes_excluded: frozenset[str] = frozenset()
     four_eyes_reason: str | None = None
     outcomes: tuple[Outcome, ...]
@@ -85,6 +86,13 @@ class Action(StrEnum):
     ASSIGNED = "assigned"
     RELEASED = "released"
     COMPLETED = "completed"
+    WARNED = "warned"  # the deadline checker: the deadline is near
+    ESCALATED = "escalated"  # the deadline checker: the deadline passed, the coordinator is told
+    REROUTED = "rerouted"  # the deadline checker: unclaimed work moved to a partner pool
+
+
+SYSTEM_ACTIONS = frozenset({Action.WARNED, Action.ESCALATED, Action.REROUTED})
+CHECKER = "routing:deadline-checker"
 
 
 class TaskChange(BaseModel):
@@ -100,6 +108,8 @@ class TaskChange(BaseModel):
     assignee: str | None = None
     outcome: str | None = None
     reason: str | None = None
+    pool_id: str | None = None  # re-routing: the new pool
+    agreement_ref: str | None = None  # re-routing: the agreement the new pool works under
     at: datetime
 
 
@@ -115,6 +125,24 @@ class Task(BaseModel):
     outcome: str | None = None
     completed_by: str | None = None
     reason: str | None = None
+    warned: bool = False
+    escalated: bool = False
+    rerouted_to: str | None = None
+    rerouted_agreement: str | None = None
+
+    @property
+    def pool_id(self) -> str:
+        """The pool the task is in now (re-routing moves it once)."""
+        return self.rerouted_to or self.definition.pool_id
+
+    @property
+    def agreement_ref(self) -> str | None:
+        return self.rerouted_agreement if self.rerouted_to else self.definition.agreement_ref
+
+    @property
+    def due(self) -> date | None:
+        """The task's target day (the requester's due date, else the configured target), if any."""
+        return self.definition.target_date
 
 
 class TaskRuleError(Exception):
@@ -154,9 +182,7 @@ def decide(task: Task, command: Command, actor: Actor, now: datetime) -> TaskCha
     rules: only members of the task's pool act on it; coordinators assign and release.
     """
     definition = task.definition
-    _require(
-        definition.pool_id in actor.pools, "forbidden", f"{actor.staff_id} is not a member of pool {definition.pool_id}"
-    )
+    _require(task.pool_id in actor.pools, "forbidden", f"{actor.staff_id} is not a member of pool {task.pool_id}")
     reason = (command.reason or "").strip() or None
     action = command.action
     if action is Action.COMPLETED and task.state is TaskState.COMPLETED:
@@ -219,7 +245,7 @@ def decide(task: Task, command: Command, actor: Actor, now: datetime) -> TaskCha
         _require(reason is not None, "invalid", "a reason is required")
         assignee = None
     else:
-        raise TaskRuleError("invalid", f"unknown action {action}")
+        raise TaskRuleError("invalid", f"{action} is not a clerk's action")
     return TaskChange(
         task_id=definition.task_id,
         version=task.version + 1,
@@ -233,11 +259,58 @@ def decide(task: Task, command: Command, actor: Actor, now: datetime) -> TaskCha
     )
 
 
+def checker_change(
+    task: Task,
+    action: Action,
+    reason: str,
+    now: datetime,
+    *,
+    pool_id: str | None = None,
+    agreement_ref: str | None = None,
+) -> TaskChange:
+    """A change the deadline checker makes (warn, escalate, re-route), with its reason for the audit."""
+    if action not in SYSTEM_ACTIONS:
+        msg = f"{action} is not a deadline checker's action"
+        raise ValueError(msg)
+    if task.state is TaskState.COMPLETED:
+        msg = f"task {task.definition.task_id} is completed"
+        raise ValueError(msg)
+    if (action is Action.REROUTED) != (pool_id is not None):
+        msg = "a re-routing, and only a re-routing, names the new pool"
+        raise ValueError(msg)
+    return TaskChange(
+        task_id=task.definition.task_id,
+        version=task.version + 1,
+        action=action,
+        actor=CHECKER,
+        assignee=task.assignee if action is not Action.REROUTED else None,
+        reason=reason,
+        pool_id=pool_id,
+        agreement_ref=agreement_ref,
+        at=now,
+    )
+
+
 def evolve(task: Task, change: TaskChange) -> Task:
     """The task after ``change``."""
     if change.version != task.version + 1:
         msg = f"change {change.version} does not follow version {task.version} of task {change.task_id}"
         raise ValueError(msg)
+    if change.action is Action.WARNED:
+        return task.model_copy(update={"version": change.version, "warned": True})
+    if change.action is Action.ESCALATED:
+        return task.model_copy(update={"version": change.version, "escalated": True})
+    if change.action is Action.REROUTED:
+        return task.model_copy(
+            update={
+                "version": change.version,
+                "state": TaskState.OPEN,
+                "assignee": None,
+                "rerouted_to": change.pool_id,
+                "rerouted_agreement": change.agreement_ref,
+                "reason": change.reason,
+            }
+        )
     if change.action is Action.COMPLETED:
         state = TaskState.COMPLETED
     elif change.assignee is None:

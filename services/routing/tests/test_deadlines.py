@@ -1,0 +1,123 @@
+"""Deadlines in the owner town's working days, traffic lights and the checker's steps (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ikdz_routing.domain.calendar import WorkingCalendar
+from ikdz_routing.domain.deadlines import Flags, Light, Step, deadline_after, due_steps, effective_due, light
+
+SAXONY = WorkingCalendar()
+CROSTWITZ = WorkingCalendar.for_town("14625080")  # Fronleichnam is a holiday there
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "calendar", "expected"),
+    [
+        (date(2026, 11, 23), 1, SAXONY, date(2026, 11, 24)),  # Monday + 1
+        (date(2026, 11, 20), 1, SAXONY, date(2026, 11, 23)),  # Friday + 1: over the weekend
+        (date(2026, 11, 21), 1, SAXONY, date(2026, 11, 23)),  # filed on a Saturday
+        (date(2026, 11, 17), 1, SAXONY, date(2026, 11, 19)),  # Buß- und Bettag 18 Nov 2026 is skipped
+        (date(2026, 12, 23), 1, SAXONY, date(2026, 12, 24)),  # Heiligabend is a working day by law
+        (date(2026, 12, 24), 1, SAXONY, date(2026, 12, 28)),  # both Christmas days and a Sunday
+        (date(2026, 12, 30), 2, SAXONY, date(2027, 1, 4)),  # over the year boundary and Neujahr
+        (date(2027, 12, 30), 1, SAXONY, date(2027, 12, 31)),
+        (date(2027, 12, 31), 1, SAXONY, date(2028, 1, 3)),  # Neujahr 2028 is a Saturday
+        (date(2026, 3, 31), 3, SAXONY, date(2026, 4, 7)),  # Karfreitag and Ostermontag
+        (date(2026, 6, 3), 1, SAXONY, date(2026, 6, 4)),  # Fronleichnam: a working day in Wurzen
+        (date(2026, 6, 3), 1, CROSTWITZ, date(2026, 6, 5)),  # ... but not in Crostwitz
+        (date(2026, 10, 30), 1, SAXONY, date(2026, 11, 2)),  # Reformationstag 31 Oct 2026 is a Saturday
+        (date(2025, 10, 30), 1, SAXONY, date(2025, 11, 3)),  # Reformationstag 31 Oct 2025 is a Friday
+        (date(2026, 11, 25), 10, SAXONY, date(2026, 12, 9)),
+    ],
+)
+def test_a_deadline_ends_on_the_nth_working_day_of_the_owner_town(
+    start: date, days: int, calendar: WorkingCalendar, expected: date
+) -> None:
+    assert deadline_after(start, days, calendar) == expected
+
+
+def test_a_deadline_is_at_least_one_working_day() -> None:
+    with pytest.raises(ValueError, match="at least one working day"):
+        deadline_after(date(2026, 1, 5), 0, SAXONY)
+
+
+@given(st.dates(date(1995, 1, 1), date(2100, 12, 31)), st.integers(1, 60))
+def test_a_deadline_is_a_working_day_exactly_n_working_days_on(start: date, days: int) -> None:
+    due = deadline_after(start, days, SAXONY)
+    assert SAXONY.is_working_day(due)
+    assert SAXONY.working_days_between(start, due) == days
+    assert due > start
+
+
+@pytest.mark.parametrize(
+    ("target", "legal", "expected"),
+    [
+        (None, None, None),
+        (date(2026, 12, 9), None, date(2026, 12, 9)),
+        (None, date(2026, 12, 26), date(2026, 12, 28)),  # a legal deadline on a holiday moves on (§ 193 BGB)
+        (date(2026, 12, 9), date(2026, 12, 4), date(2026, 12, 4)),  # the earlier one counts
+        (date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 4)),  # Neujahr, then Saturday: both roll to Monday
+    ],
+)
+def test_the_effective_due_day(target: date | None, legal: date | None, expected: date | None) -> None:
+    assert effective_due(target, legal, SAXONY) == expected
+
+
+@pytest.mark.parametrize(
+    ("today", "due", "warn_days", "expected"),
+    [
+        (date(2026, 12, 1), None, 1, Light.GREEN),
+        (date(2026, 12, 1), date(2026, 12, 4), 1, Light.GREEN),  # three working days left
+        (date(2026, 12, 3), date(2026, 12, 4), 1, Light.YELLOW),  # one left
+        (date(2026, 12, 4), date(2026, 12, 4), 1, Light.YELLOW),  # the due day itself
+        (date(2026, 12, 5), date(2026, 12, 4), 1, Light.RED),  # passed, even on a Saturday
+        (date(2026, 12, 4), date(2026, 12, 7), 1, Light.YELLOW),  # Friday before a Monday deadline
+        (date(2026, 12, 23), date(2026, 12, 28), 1, Light.GREEN),  # 24th and 28th: two working days
+        (date(2026, 12, 24), date(2026, 12, 28), 1, Light.YELLOW),  # over Christmas: one working day
+        (date(2026, 12, 31), date(2027, 1, 4), 1, Light.YELLOW),  # over the year boundary
+        (date(2026, 12, 31), date(2027, 1, 5), 1, Light.GREEN),
+        (date(2026, 12, 1), date(2026, 12, 4), 0, Light.GREEN),
+        (date(2026, 12, 4), date(2026, 12, 4), 0, Light.YELLOW),  # warn 0: only on the due day
+        (date(2026, 12, 1), date(2026, 12, 4), 3, Light.YELLOW),
+    ],
+)
+def test_traffic_lights(today: date, due: date | None, warn_days: int, expected: Light) -> None:
+    assert light(due, today, SAXONY, warn_days) is expected
+
+
+def test_lights_have_german_labels_that_do_not_rely_on_colour() -> None:
+    assert [light.label_de for light in Light] == [
+        "Grün: im Plan",
+        "Gelb: Frist naht",
+        "Rot: Frist überschritten",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("light_now", "flags", "reroute", "expected"),
+    [
+        (Light.GREEN, Flags(open=True), True, []),
+        (Light.YELLOW, Flags(open=True), True, [Step.WARN]),
+        (Light.YELLOW, Flags(open=True, warned=True), True, []),  # once
+        (Light.RED, Flags(open=True), False, [Step.ESCALATE]),
+        (Light.RED, Flags(open=True), True, [Step.ESCALATE, Step.REROUTE]),
+        (Light.RED, Flags(open=False), True, [Step.ESCALATE]),  # claimed work stays with its clerk
+        (Light.RED, Flags(open=True, escalated=True), True, [Step.REROUTE]),
+        (Light.RED, Flags(open=True, escalated=True, rerouted=True), True, []),  # never back and forth
+        (Light.RED, Flags(open=True, warned=False), False, [Step.ESCALATE]),  # missed without a warning
+    ],
+)
+def test_what_the_checker_does(light_now: Light, flags: Flags, reroute: bool, expected: list[Step]) -> None:
+    assert due_steps(light_now, flags, reroute_allowed=reroute) == expected
+
+
+@given(st.dates(date(2020, 1, 1), date(2040, 12, 31)), st.integers(0, 40), st.integers(0, 5))
+def test_lights_only_get_worse_as_days_pass(due: date, days_before: int, warn_days: int) -> None:
+    order = [Light.GREEN, Light.YELLOW, Light.RED]
+    seen = [order.index(light(due, due - timedelta(days=d), SAXONY, warn_days)) for d in range(days_before, -3, -1)]
+    assert seen == sorted(seen)
+    assert light(due, due + timedelta(days=1), SAXONY, warn_days) is Light.RED
