@@ -144,7 +144,7 @@ def configurations(draw: st.DrawFn) -> tuple[RoutingConfig, CaseToRoute, dict[st
             capacity=draw(st.integers(1, 50)),
             services=frozenset(draw(st.sets(st.sampled_from(list(ServiceId)), min_size=1))),
         )
-        for i in range(draw(st.integers(0, 5)))
+        for i in range(draw(st.integers(1, 5)))  # a configuration needs a pool
     )
     agreements = []
     for _ in range(draw(st.integers(0, 5))):
@@ -204,3 +204,28 @@ def test_a_requested_pool_without_an_agreement_leaves_the_case_unroutable() -> N
     assert outcome.decision.reasons == [
         "the requested pool grimma is neither the owner town's nor under an active agreement"
     ]
+
+
+def test_a_state_wide_configuration_offers_exactly_the_own_pool_and_the_partners_under_agreement() -> None:
+    """418 town pools, every town with agreements with all towns of its Landkreis (18,166
+    agreements): the candidates come from the lookup by owner town, not from scanning them all,
+    and are exactly the own pool and the Kreis partners; an edited copy is looked up afresh."""
+    from ikdz_contracts.reference.municipalities import load_municipalities  # noqa: PLC0415
+
+    towns = sorted(load_municipalities(), key=lambda m: m.ags)
+    kreis = {m.ags: m.kreis_ags for m in towns}
+    config = RoutingConfig(
+        version="statewide",
+        pools=tuple(pool(f"p{m.ags}", m.ags) for m in towns),
+        agreements=tuple(
+            agreement(a.ags, b.ags) for a in towns for b in towns if a != b and a.kreis_ags == b.kreis_ags
+        ),
+    )
+    assert len(config.agreements) == 18_166
+    outcome = decide(CASE, config, {}, DAY)
+    assert isinstance(outcome, Routed)
+    assert outcome.pool.id == f"p{WURZEN}"
+    offered = {c.processing_ags for c in outcome.decision.candidates}
+    assert offered == {ags for ags, k in kreis.items() if k == kreis[WURZEN]}
+    alone = config.model_copy(update={"agreements": ()})
+    assert [c.pool_id for c in decide(CASE, alone, {}, DAY).decision.candidates] == [f"p{WURZEN}"]

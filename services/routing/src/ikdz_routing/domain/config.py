@@ -9,13 +9,14 @@ calendar; escalation (warn, re-route unclaimed work) is set per pool and service
 from __future__ import annotations
 
 from collections.abc import Container
+from dataclasses import dataclass
 from datetime import date
 from typing import Self
 
 from ikdz_contracts.cloudevents import AGS_PATTERN
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import POOL_ID_PATTERN
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from ikdz_routing.domain.calendar import WorkingCalendar
 from ikdz_routing.domain.tasks import Role
@@ -211,7 +212,7 @@ class RoutingConfig(BaseModel):
         return problems
 
     def pools_of(self, ags: str, service: ServiceId) -> list[Pool]:
-        return [pool for pool in self.pools if pool.processing_ags == ags and service in pool.services]
+        return self.lookup().pools_of(ags, service)
 
     def pool(self, pool_id: str) -> Pool | None:
         return next((pool for pool in self.pools if pool.id == pool_id), None)
@@ -222,3 +223,39 @@ class RoutingConfig(BaseModel):
 
     def deadlines_of(self, service: ServiceId) -> ServiceDeadlines | None:
         return self.deadlines.get(service)
+
+    # Lookups by town: a state-wide configuration has hundreds of pools and thousands of agreements,
+    # and scanning them all for every case made a decision take milliseconds. Built on first use and
+    # again whenever pools or agreements are other objects (``model_copy(update=...)`` skips validation).
+    _index: tuple[object, object, ConfigIndex] | None = PrivateAttr(default=None)
+
+    def lookup(self) -> ConfigIndex:
+        """Pools and agreements by town (take it once per decision: private attributes are slow)."""
+        if self._index is None or self._index[0] is not self.pools or self._index[1] is not self.agreements:
+            self._index = (self.pools, self.agreements, ConfigIndex.of(self.pools, self.agreements))
+        return self._index[2]
+
+
+@dataclass(frozen=True)
+class ConfigIndex:
+    by_town: dict[tuple[str, ServiceId], tuple[Pool, ...]]
+    by_owner: dict[str, tuple[Agreement, ...]]
+
+    def pools_of(self, ags: str, service: ServiceId) -> list[Pool]:
+        """The town's pools for the service, in configuration order."""
+        return list(self.by_town.get((ags, service), ()))
+
+    def agreements_of(self, owner_ags: str) -> tuple[Agreement, ...]:
+        """The agreements under which other towns may work the owner town's cases, in configuration order."""
+        return self.by_owner.get(owner_ags, ())
+
+    @classmethod
+    def of(cls, pools: tuple[Pool, ...], agreements: tuple[Agreement, ...]) -> ConfigIndex:
+        by_town: dict[tuple[str, ServiceId], list[Pool]] = {}
+        for pool in pools:
+            for service in sorted(pool.services):
+                by_town.setdefault((pool.processing_ags, service), []).append(pool)
+        by_owner: dict[str, list[Agreement]] = {}
+        for agreement in agreements:
+            by_owner.setdefault(agreement.owner_ags, []).append(agreement)
+        return cls({k: tuple(v) for k, v in by_town.items()}, {k: tuple(v) for k, v in by_owner.items()})

@@ -37,12 +37,13 @@ class Unroutable:
 
 def _candidates(case: CaseToRoute, config: RoutingConfig, day: date) -> list[tuple[Pool, str | None]]:
     """Own pools, then pools of towns that have an active agreement with the owner for the service."""
-    found: list[tuple[Pool, str | None]] = [(pool, None) for pool in config.pools_of(case.owner_ags, case.service)]
-    for agreement in config.agreements:
-        if agreement.owner_ags == case.owner_ags and case.service in agreement.services and agreement.active_on(day):
+    index = config.lookup()
+    found: list[tuple[Pool, str | None]] = [(pool, None) for pool in index.pools_of(case.owner_ags, case.service)]
+    for agreement in index.agreements_of(case.owner_ags):
+        if case.service in agreement.services and agreement.active_on(day):
             found += [
                 (pool, agreement.reference)
-                for pool in config.pools_of(agreement.processing_ags, case.service)
+                for pool in index.pools_of(agreement.processing_ags, case.service)
                 if agreement.pool_id in {None, pool.id}
             ]
     return found
