@@ -64,6 +64,7 @@ async def test_the_start_page_lists_the_services(pages: httpx.AsyncClient) -> No
     for name in ("Gewerbeanzeige", "XRechnung", "§ 45 StVO"):
         assert name in html
     assert "/static/kern/" in html
+    assert 'href="/gewerbe"' in html
 
 
 async def test_the_status_page_shows_state_processing_town_and_who_is_responsible(pages: httpx.AsyncClient) -> None:

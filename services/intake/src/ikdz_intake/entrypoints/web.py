@@ -19,6 +19,8 @@ from ikdz_intake.errors import CaseNotFoundError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 BERLIN = ZoneInfo("Europe/Berlin")
+SERVICE_FORMS = {ServiceId.TRADE_REGISTRATION: "/gewerbe"}
+"""Services whose citizen form is online; the others take cases through the REST API so far."""
 
 SERVICE_TEXTS_DE = {
     ServiceId.TRADE_REGISTRATION: "Gewerbe anmelden, ummelden oder abmelden (§ 14 Gewerbeordnung).",
@@ -75,7 +77,10 @@ def web_router(view: ViewCase, pages: Jinja2Templates) -> APIRouter:
 
     @router.get("/", response_class=HTMLResponse)
     async def start(request: Request) -> HTMLResponse:
-        services = [{"id": s.value, "name": s.label_de, "text": SERVICE_TEXTS_DE[s]} for s in ServiceId]
+        services = [
+            {"id": s.value, "name": s.label_de, "text": SERVICE_TEXTS_DE[s], "href": SERVICE_FORMS.get(s)}
+            for s in ServiceId
+        ]
         return pages.TemplateResponse(request, "start.html", {"page_title": "Online-Dienste", "services": services})
 
     @router.get("/vorgaenge/{case_id}", response_class=HTMLResponse)
