@@ -42,6 +42,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_platform.stack import Stack, default_services
 
@@ -50,17 +51,32 @@ AIM_P99_MS = 300.0  # ms submit→in_progress at the aim rate
 AIM_RATE = 100.0  # cases/s at which the p99 aim applies
 
 OWNER_AGS = ("14729410", "14522020")  # Wurzen, Augustusburg: both pilot towns, both pools
+SITES = {  # a Betriebsstätte in each owner town, so the notices are plausible (docs/gewerbe.md)
+    "14729410": {"street": "Markt", "postal_code": "04808", "city": "Wurzen", "municipality_ags": "14729410"},
+    "14522020": {
+        "street": "Marienberger Straße",
+        "postal_code": "09573",
+        "city": "Augustusburg",
+        "municipality_ags": "14522020",
+    },
+}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def case_body(n: int) -> dict[str, Any]:
-    """A valid trade-registration case; the payload varies so every request has its own fingerprint."""
+    """A valid trade-registration case (the payload contract); it varies so every request has its own fingerprint."""
     return {
         "service": "trade-registration",
         "owner_ags": OWNER_AGS[n % 2],
         "applicant": {"kind": "natural_person", "name": "Erika Mustermann", "email": "erika@example.org"},
-        "payload": {"activity": "Webdesign und Programmierung", "bench_n": n},
+        "payload": gewerbe_payload(
+            owner_ags=OWNER_AGS[n % 2],
+            establishment={
+                "address": {**SITES[OWNER_AGS[n % 2]], "house_number": str(n)},
+                "trade_name": f"Webdesign {n}",
+            },
+        ),
     }
 
 

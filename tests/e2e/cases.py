@@ -6,12 +6,13 @@ import time
 from typing import Any
 
 import httpx
+from ikdz_contracts.testing import gewerbe_payload
 
 WURZEN_CASE: dict[str, Any] = {
     "service": "trade-registration",
     "owner_ags": "14729410",
     "applicant": {"kind": "natural_person", "name": "Erika Mustermann", "email": "erika@example.org"},
-    "payload": {"activity": "Webdesign und Programmierung"},
+    "payload": gewerbe_payload(),
 }
 
 

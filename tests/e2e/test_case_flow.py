@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 from ikdz_contracts.events import ALL_EVENTS
 from ikdz_contracts.services import ServiceId
+from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_platform.testing.topics import TopicReader
 
@@ -106,7 +107,12 @@ def test_a_domain_service_killed_mid_stream_processes_every_case_once_after_rest
     worker = running_stack.stack.service("trade_registration")
     with running_stack.client("intake") as intake, ThreadPoolExecutor(4) as pool:
         futures = [
-            pool.submit(submit, intake, {**WURZEN_CASE, "payload": {"n": n}}, f"e2e-crash-worker-{n:03d}")
+            pool.submit(
+                submit,
+                intake,
+                {**WURZEN_CASE, "payload": gewerbe_payload(employees_full_time=n)},
+                f"e2e-crash-worker-{n:03d}",
+            )
             for n in range(40)
         ]
         time.sleep(0.3)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from ikdz_contracts.cloudevents import decode, encode
 from ikdz_contracts.events import CaseSubmitted
+from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_intake.bootstrap import create_app
 from ikdz_intake.settings import IntakeSettings
@@ -28,7 +29,7 @@ VALID: dict[str, Any] = {
     "service": "trade-registration",
     "owner_ags": "14729410",
     "applicant": {"kind": "natural_person", "name": "Erika Mustermann", "email": "erika@example.org"},
-    "payload": {"activity": "Webdesign"},
+    "payload": gewerbe_payload(),
 }
 
 
@@ -70,7 +71,9 @@ async def test_same_key_gives_one_case_and_another_body_gives_409(client: httpx.
     headers = {"Idempotency-Key": "k-0000000002"}
     first = await client.post("/api/v1/cases", json=VALID, headers=headers)
     again = await client.post("/api/v1/cases", json=VALID, headers=headers)
-    other = await client.post("/api/v1/cases", json={**VALID, "payload": {"activity": "Bäckerei"}}, headers=headers)
+    other = await client.post(
+        "/api/v1/cases", json={**VALID, "payload": gewerbe_payload(employees_full_time=3)}, headers=headers
+    )
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
@@ -89,6 +92,7 @@ async def test_same_key_gives_one_case_and_another_body_gives_409(client: httpx.
         ({**VALID, "applicant": {"kind": "natural_person"}}, ["applicant.name"]),
         ({**VALID, "applicant": {**VALID["applicant"], "email": "no-at-sign"}}, ["applicant.email"]),
         ({**VALID, "payload": "not an object"}, ["payload"]),
+        ({**VALID, "payload": {**gewerbe_payload(), "legal_form": "x"}}, ["payload.legal_form"]),
         ({**VALID, "unexpected": 1}, ["unexpected"]),
         ({"applicant": VALID["applicant"]}, ["service", "owner_ags"]),
     ],
@@ -115,7 +119,7 @@ async def test_malformed_json_gets_422(client: httpx.AsyncClient, stored: Any) -
 
 
 async def test_a_body_over_the_limit_gets_413_and_nothing_is_stored(client: httpx.AsyncClient, stored: Any) -> None:
-    huge = {**VALID, "payload": {"activity": "x" * 5000}}
+    huge = {**VALID, "payload": {**gewerbe_payload(), "trade_name": "x" * 5000}}
     response = await client.post(
         "/api/v1/cases", content=json.dumps(huge), headers={"content-type": "application/json"}
     )
@@ -163,7 +167,10 @@ async def test_status_events_are_projected_once(client: httpx.AsyncClient, infra
 
 async def test_concurrent_submissions_all_succeed_with_distinct_file_numbers(client: httpx.AsyncClient) -> None:
     responses = await asyncio.gather(
-        *(client.post("/api/v1/cases", json={**VALID, "payload": {"n": n}}) for n in range(12))
+        *(
+            client.post("/api/v1/cases", json={**VALID, "payload": gewerbe_payload(employees_full_time=n)})
+            for n in range(12)
+        )
     )
     assert [r.status_code for r in responses] == [201] * 12
     numbers = sorted(r.json()["file_number"] for r in responses)

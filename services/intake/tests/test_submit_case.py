@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from ikdz_contracts.cloudevents import decode
 from ikdz_contracts.events import Applicant, CaseSubmitted
+from ikdz_contracts.payloads.gewerbe import parse_payload
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
+from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.submission import CaseSubmission
-from ikdz_intake.errors import IdempotencyConflictError, UnknownMunicipalityError
+from ikdz_intake.errors import IdempotencyConflictError, PayloadInvalidError, UnknownMunicipalityError
 
 from .fakes import FakeCaseRepository, FakeRelay, FixedClock
+
+TODAY = date(2026, 11, 25)
 
 
 def submission(**changes: object) -> CaseSubmission:
@@ -20,7 +26,7 @@ def submission(**changes: object) -> CaseSubmission:
         "service": ServiceId.TRADE_REGISTRATION,
         "owner_ags": "14729410",
         "applicant": Applicant(kind="natural_person", name="Erika Mustermann"),
-        "payload": {"activity": "Webdesign"},
+        "payload": gewerbe_payload(TODAY),
     }
     return CaseSubmission.model_validate({**data, **changes})
 
@@ -55,14 +61,16 @@ async def test_a_case_is_stored_with_its_event_and_the_relay_is_woken(
     event = decode(entry["value"], CaseSubmitted)
     assert event.subject == accepted.case_id == event.data.case_id
     assert event.ownerags == "14729410"
-    assert event.data.payload == {"activity": "Webdesign"}
+    assert parse_payload(event.data.payload) == parse_payload(gewerbe_payload(TODAY))
     assert relay.notified == 1
 
 
 async def test_file_numbers_count_per_town_service_and_year(submit: SubmitCase) -> None:
     first = await submit(submission(), None)
     second = await submit(submission(), None)
-    other_town = await submit(submission(owner_ags="14522020"), None)
+    other_town = await submit(
+        submission(owner_ags="14522020", payload=gewerbe_payload(TODAY, owner_ags="14522020")), None
+    )
     other_service = await submit(submission(service=ServiceId.EINVOICE), None)
     assert [first.file_number, second.file_number, other_town.file_number, other_service.file_number] == [
         "WUR-GEW-2026-000001",
@@ -82,7 +90,7 @@ async def test_the_same_key_and_body_return_the_same_case(submit: SubmitCase, re
 async def test_the_same_key_with_another_body_is_a_conflict(submit: SubmitCase, repo: FakeCaseRepository) -> None:
     await submit(submission(), "key-00000001")
     with pytest.raises(IdempotencyConflictError):
-        await submit(submission(payload={"activity": "Bäckerei"}), "key-00000001")
+        await submit(submission(payload=gewerbe_payload(TODAY, employees_full_time=3)), "key-00000001")
     assert len(repo.cases) == 1
 
 
@@ -108,3 +116,31 @@ async def test_the_event_continues_the_callers_trace(submit: SubmitCase, repo: F
     accepted = await submit(submission(), None, trace)
     event = decode(repo.cases[accepted.case_id]["outbox"][0]["value"], CaseSubmitted)
     assert event.traceparent == trace
+
+
+async def test_a_payload_its_service_contract_refuses_is_not_stored(
+    submit: SubmitCase, repo: FakeCaseRepository
+) -> None:
+    with pytest.raises(PayloadInvalidError) as refused:
+        await submit(submission(payload={"activity": "Webdesign"}), None)
+    paths = {problem.path for problem in refused.value.problems}
+    assert {"payload.activity", "payload.kind", "payload.persons"} <= paths
+    assert repo.cases == {}
+
+
+async def test_the_stored_payload_is_written_as_the_contract_writes_it(
+    submit: SubmitCase, repo: FakeCaseRepository
+) -> None:
+    sent = gewerbe_payload(TODAY)
+    sent["activities"][0]["wz_code"] = "62019"
+    accepted = await submit(submission(payload=sent), None)
+    assert repo.cases[accepted.case_id]["payload"]["activities"][0]["wz_code"] == "62.01.9"
+
+
+async def test_a_payload_filed_with_another_town_than_the_case_is_refused(
+    submit: SubmitCase, repo: FakeCaseRepository
+) -> None:
+    with pytest.raises(PayloadInvalidError) as refused:
+        await submit(submission(owner_ags="14522020"), None)
+    assert [problem.path for problem in refused.value.problems] == ["payload.owner_ags"]
+    assert repo.cases == {}

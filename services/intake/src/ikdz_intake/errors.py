@@ -30,6 +30,14 @@ class CaseNotFoundError(IntakeError):
         self.case_id = case_id
 
 
+class PayloadInvalidError(IntakeError):
+    """A payload its service's contract refuses; ``problems`` name each field."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(f"{len(problems)} problems: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
+        self.problems = problems
+
+
 class GewerbeanzeigeInvalidError(IntakeError):
     """A Gewerbeanzeige that may not be accepted as it is; ``problems`` name each field."""
 

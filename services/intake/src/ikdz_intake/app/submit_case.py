@@ -3,20 +3,23 @@ client hears back, so an acknowledged case is never lost (the outbox relay publi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ikdz_contracts.cloudevents import new_event
 from ikdz_contracts.events import CaseState, CaseSubmitted
 from ikdz_contracts.ids import new_id
+from ikdz_contracts.payloads import validate_payload
 from ikdz_contracts.reference.municipalities import MunicipalityRegistry
 from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
+from pydantic import ValidationError
 
 from ikdz_intake.app.ports import CaseRepository, Clock, DuplicateKeyError, Notifier
 from ikdz_intake.domain.case import StatusEntry, file_number, fingerprint
+from ikdz_intake.domain.gewerbe_errors import FieldProblem, german_problems
 from ikdz_intake.domain.submission import CaseSubmission
-from ikdz_intake.errors import IdempotencyConflictError, UnknownMunicipalityError
+from ikdz_intake.errors import IdempotencyConflictError, PayloadInvalidError, UnknownMunicipalityError
 
 SOURCE = "urn:ikdz:intake"
 MAX_NUMBER_ATTEMPTS = 20
@@ -50,6 +53,7 @@ class SubmitCase:
         town = self._municipalities.get(submission.owner_ags)
         if town is None:
             raise UnknownMunicipalityError(submission.owner_ags)
+        payload = _contract_payload(submission)
         request_fingerprint = fingerprint(submission.model_dump(mode="json"))
         if idempotency_key is not None:
             existing = await self._repository.find_by_idempotency_key(idempotency_key)
@@ -64,7 +68,13 @@ class SubmitCase:
                 town.short_code, submission.service, now.year, await self._repository.next_sequence(counter)
             )
             case, outbox = self._case(
-                submission, case_id, number, town.display_name, idempotency_key, request_fingerprint, traceparent
+                submission.model_copy(update={"payload": payload}),
+                case_id,
+                number,
+                town.display_name,
+                idempotency_key,
+                request_fingerprint,
+                traceparent,
             )
             try:
                 await self._repository.insert(case, outbox)
@@ -133,3 +143,27 @@ class SubmitCase:
         if existing["request_fingerprint"] != request_fingerprint:
             raise IdempotencyConflictError(key)
         return Accepted(case_id=str(existing["_id"]), file_number=str(existing["file_number"]), replayed=True)
+
+
+def _contract_payload(submission: CaseSubmission) -> dict[str, Any]:
+    """The payload as its service's contract writes it (``ikdz_contracts.payloads``), so consumers
+    never see a payload their model refuses; services without a contract keep theirs as sent."""
+    try:
+        model = validate_payload(submission.service, submission.payload)
+    except ValidationError as error:
+        problems = german_problems(error.errors())
+        raise PayloadInvalidError([replace(p, path=f"payload.{p.path}".rstrip(".")) for p in problems]) from None
+    if model is None:
+        return submission.payload
+    if getattr(model, "owner_ags", submission.owner_ags) != submission.owner_ags:
+        raise PayloadInvalidError(
+            [
+                FieldProblem(
+                    path="payload.owner_ags",
+                    code="owner_mismatch",
+                    message=f"the payload is filed with {getattr(model, 'owner_ags', '')}, the case with {submission.owner_ags}",
+                    message_de="Die Gemeinde im Antrag und die Gemeinde des Vorgangs stimmen nicht überein.",
+                )
+            ]
+        )
+    return model.model_dump(mode="json")

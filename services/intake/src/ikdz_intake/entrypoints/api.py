@@ -14,7 +14,12 @@ from ikdz_intake.app.status import CaseView, ViewCase
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.case import access_token
 from ikdz_intake.domain.submission import CaseSubmission
-from ikdz_intake.errors import CaseNotFoundError, IdempotencyConflictError, UnknownMunicipalityError
+from ikdz_intake.errors import (
+    CaseNotFoundError,
+    IdempotencyConflictError,
+    PayloadInvalidError,
+    UnknownMunicipalityError,
+)
 
 IDEMPOTENCY_KEY = Header(
     alias="Idempotency-Key",
@@ -81,6 +86,16 @@ def api_router(submit: SubmitCase, view: ViewCase, token_secret: bytes, base_url
                 "Invalid request",
                 "The request has invalid or missing fields.",
                 [{"field": "owner_ags", "message": str(error), "code": "unknown_municipality"}],
+            )
+        except PayloadInvalidError as error:
+            return problem(
+                422,
+                "Invalid request",
+                "The payload does not fit the contract of its service.",
+                [
+                    {"field": p.path, "message": p.message, "message_de": p.message_de, "code": p.code}
+                    for p in error.problems
+                ],
             )
         except IdempotencyConflictError as error:
             return problem(409, "Idempotency conflict", str(error))
