@@ -225,3 +225,55 @@ async def test_a_post_without_the_csrf_token_is_refused(browser: httpx.AsyncClie
     assert response.status_code == 403
     assert "Sicherheitsprüfung" in response.text
     assert repo.cases == {}
+
+
+async def test_warnings_do_not_stop_the_notice_but_are_shown_on_the_check_page(browser: httpx.AsyncClient) -> None:
+    late = {**VALID_FORM, "effective_date": "01.09.2026"}
+    response = await post_form(browser, late)
+    assert response.status_code == 200
+    assert "Hinweise zu Ihrer Anzeige" in response.text
+    assert "mehr als vier Wochen nach dem Beginn der Tätigkeit" in response.text
+
+
+ABMELDUNG_URL = f"/gewerbe/abmeldung?gemeinde={WURZEN}"
+
+
+async def test_an_abmeldung_asks_for_the_cause_of_a_complete_closure(
+    browser: httpx.AsyncClient, repo: FakeCaseRepository
+) -> None:
+    closing = {key: value for key, value in VALID_FORM.items() if key != "registration_reason"} | {
+        "effective_date": "20.11.2026",
+        "deregistration_reason": "vollstaendige_aufgabe",
+    }
+
+    missing = await post_form(browser, closing, url=ABMELDUNG_URL)
+    sent = await post_form(browser, {**closing, "deregistration_cause": "alter"}, action="absenden", url=ABMELDUNG_URL)
+
+    assert summary_links(missing.text) == [
+        ("deregistration_cause", "Bitte geben Sie die Ursache der vollständigen Betriebsaufgabe an.")
+    ]
+    assert sent.status_code == 303
+    [case] = repo.cases.values()
+    notice = parse_payload(case["payload"])
+    assert notice.kind.value == "abmeldung" and notice.deregistration_cause is not None
+
+
+async def test_an_ummeldung_move_within_the_town_needs_the_previous_site_there(browser: httpx.AsyncClient) -> None:
+    url = f"/gewerbe/ummeldung?gemeinde={WURZEN}"
+    moving = {key: value for key, value in VALID_FORM.items() if key != "registration_reason"} | {
+        "change_reasons": "verlegung_innerhalb",
+        "previous_address.street": "Jacobsplatz",
+        "previous_address.house_number": "3",
+        "previous_address.postal_code": "04808",
+        "previous_address.city": "Grimma",
+    }
+    response = await post_form(browser, moving, url=url)
+    assert summary_links(response.text) == [
+        (
+            "previous_address-city",
+            "Die bisherige Betriebsstätte liegt nicht in Wurzen. Bei einer Verlegung aus einem anderen Meldebezirk "
+            "ist eine Anmeldung zu erstatten.",
+        )
+    ]
+    fixed = await post_form(browser, {**moving, "previous_address.city": "Wurzen"}, url=url)
+    assert fixed.status_code == 200 and "Verlegung des Betriebs innerhalb der Gemeinde" in fixed.text

@@ -20,6 +20,7 @@ from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
 
 from .gewerbe_support import FORM_URL, VALID_FORM, post_form
+from .xml_samples import anmeldung_xml
 
 pytestmark = pytest.mark.infra
 
@@ -84,3 +85,16 @@ async def test_a_portal_notice_produces_case_submitted_and_refused_ones_nothing(
 async def test_the_form_is_served_by_the_real_app(client: httpx.AsyncClient) -> None:
     response = await client.get(FORM_URL)
     assert response.status_code == 200 and "Gewerbe anmelden" in response.text
+
+
+async def test_an_xml_import_produces_case_submitted_on_the_import_channel(
+    client: httpx.AsyncClient, infra: Infra, topic_prefix: str
+) -> None:
+    response = await client.post(
+        "/api/v1/gewerbeanzeigen", content=anmeldung_xml(), headers={"content-type": "application/xml"}
+    )
+
+    assert response.status_code == 201, response.text
+    [event] = await _submitted(infra, topic_prefix, 1)
+    assert event.case_id == response.json()["case_id"] and event.channel == "import"
+    assert parse_payload(event.payload).activities[0].wz_code == "62.01.9"
