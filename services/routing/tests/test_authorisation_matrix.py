@@ -483,6 +483,36 @@ async def _config_admin(w: World, c: Caller) -> None:
             w.expect(c, f"{method} {path} shows no configuration", "pools" in response.text, False)
 
 
+async def _coordination(w: World, c: Caller) -> None:
+    """The coordinator's overview (REST and page) and its bulk form: coordinators only, their pools only."""
+    visible_open = {t.task_id for t in TASKS if c.sees_task(t) and not t.done}
+    wanted = 401 if not c.authenticated else 200 if Role.COORDINATOR in c.roles else 403
+    response = await w.client.get("/api/v1/coordination", headers=c.headers)
+    w.expect(c, "GET /api/v1/coordination", response.status_code, wanted)
+    if response.status_code == 200:
+        body = response.json()
+        w.expect(c, "coordination pools", {p["key"] for p in body["pools"]}, set(c.pools))
+        w.expect(c, "coordination counts", sum(p["open"] + p["claimed"] for p in body["pools"]), len(visible_open))
+        w.expect(c, "coordination attention", {t["task_id"] for t in body["attention"]} <= visible_open, True)
+    page = await w.client.get("/koordination", headers=c.headers)
+    w.expect(c, "GET /koordination", page.status_code, wanted)
+    form = {
+        "csrf_token": w.csrf,
+        "aktion": "freigeben",
+        "aufgaben": [t.task_id for t in TASKS],
+        "begruendung": "Matrix",
+    }
+    posted = await w.client.post("/koordination", data=form, headers=c.headers)
+    w.expect(c, "POST /koordination", posted.status_code, wanted)
+    for response in (page, posted):
+        shown = {t.task_id for t in TASKS if t.title in response.text}
+        w.expect(c, "/koordination lists", shown <= visible_open, True)
+
+
+async def _in_the_row_above(w: World, c: Caller) -> None:
+    """Checked by the row of the same feature above (one pass per caller keeps the matrix fast)."""
+
+
 async def _not_for_the_matrix(w: World, c: Caller) -> None:
     """The dev issuer's sign-in and sign-out forms: no data, tested in platform/tests/auth."""
 
@@ -503,10 +533,13 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/dev-issuer/jwks.json"): _public_get("/dev-issuer/jwks.json"),
     ("GET", "/dev-login"): _public_get("/dev-login"),
     ("POST", "/dev-login"): _not_for_the_matrix,
+    ("GET", "/api/v1/coordination"): _coordination,
+    ("GET", "/koordination"): _in_the_row_above,
+    ("POST", "/koordination"): _in_the_row_above,
     ("GET", "/api/v1/admin/config"): _config_admin,
-    ("PUT", "/api/v1/admin/config"): _config_admin,
-    ("POST", "/api/v1/admin/config:reload"): _config_admin,
-    ("GET", "/api/v1/admin/config/versions"): _config_admin,
+    ("PUT", "/api/v1/admin/config"): _in_the_row_above,
+    ("POST", "/api/v1/admin/config:reload"): _in_the_row_above,
+    ("GET", "/api/v1/admin/config/versions"): _in_the_row_above,
     ("POST", "/dev-logout"): _not_for_the_matrix,
     ("GET", "/api/v1/worklist"): _worklist,
     ("GET", "/api/v1/tasks/{task_id}"): _task,
@@ -532,6 +565,7 @@ def app_routes(app: FastAPI) -> tuple[set[tuple[str, str]], set[str]]:
     return routes, mounts
 
 
+@pytest.mark.timeout(300)  # about 5,500 requests; over two minutes on a loaded 2-core machine
 async def test_every_caller_sees_and_changes_only_what_the_rules_allow_on_every_route(world: World) -> None:
     routes, mounts = app_routes(world.app)
     assert routes == set(ROWS), (

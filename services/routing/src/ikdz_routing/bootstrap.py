@@ -18,15 +18,17 @@ from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.config_admin import ActiveConfig, ConfigAdmin
+from ikdz_routing.app.coordination import Coordination, DeadlineLights
 from ikdz_routing.app.deadline_checker import CheckDeadlines
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.entrypoints import stream
 from ikdz_routing.entrypoints.admin_api import admin_router
+from ikdz_routing.entrypoints.coordination_pages import coordination_pages
 from ikdz_routing.entrypoints.staff import actor_from
 from ikdz_routing.entrypoints.tasks_api import ActorResolver, tasks_router
-from ikdz_routing.entrypoints.worklist_pages import worklist_pages
+from ikdz_routing.entrypoints.worklist_pages import TaskRows, worklist_pages
 from ikdz_routing.settings import RoutingSettings
 
 SERVICE = "routing"
@@ -79,10 +81,14 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
         resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)))
     act = ActOnTask(tasks, topics, utc_now, relay)
     worklists = Worklists(tasks)
-    app.include_router(tasks_router(worklists, act, CaseAudit(tasks), resolve_actor))
+    lights = DeadlineLights(active, utc_now)
+    coordination = Coordination(worklists, lights)
+    app.include_router(tasks_router(worklists, act, CaseAudit(tasks), coordination, lights, resolve_actor))
     app.include_router(admin_router(config_admin, resolve_actor))
-    pages_router, pages = worklist_pages(worklists, act, resolve_actor, municipalities)
+    rows = TaskRows(lights, municipalities)
+    pages_router, pages = worklist_pages(worklists, act, rows, resolve_actor)
     app.include_router(pages_router)
+    app.include_router(coordination_pages(coordination, act, rows, pages, resolve_actor))
     add_csrf_error_page(app, pages)
     mount_web_assets(app)
 

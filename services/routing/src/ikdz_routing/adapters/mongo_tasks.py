@@ -86,8 +86,13 @@ class MongoTaskRepository:
 
     async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
         """All change records of the tasks that are or were in these pools, grouped by task, in version order."""
-        task_ids = await self.changes.distinct("task_id", {"pool_id": {"$in": list(pool_ids)}})
-        records = await self.changes.find({"task_id": {"$in": task_ids}}, projection={"outbox": 0}).to_list()
+        records = await self.changes.find({"pool_id": {"$in": list(pool_ids)}}, projection={"outbox": 0}).to_list()
+        # A task re-routed into these pools has its first records filed under the pool it came from.
+        incomplete = list({r["task_id"] for r in records} - {r["task_id"] for r in records if r["version"] == 0})
+        if incomplete:
+            seen = {r["_id"] for r in records}
+            earlier = self.changes.find({"task_id": {"$in": incomplete}}, projection={"outbox": 0})
+            records += [r for r in await earlier.to_list() if r["_id"] not in seen]
         return _grouped(records)
 
     async def unfinished(self) -> dict[str, list[Document]]:

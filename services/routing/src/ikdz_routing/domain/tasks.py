@@ -159,6 +159,7 @@ class Command:
     outcome: str | None = None
     reason: str | None = None
     target: str | None = None  # the staff id for hand-over and assignment
+    reassign: bool = False  # an assignment that takes a claimed task from its clerk
 
 
 def _require(condition: bool, code: str, message: str) -> None:
@@ -173,6 +174,13 @@ def _four_eyes(task: Task, staff_id: str) -> None:
         f"four-eyes rule: {staff_id} prepared this case and may not decide this task"
         + (f" ({task.definition.four_eyes_reason})" if task.definition.four_eyes_reason else ""),
     )
+
+
+def _reassignable(task: Task, command: Command) -> None:
+    """A reassignment takes a claimed task from its clerk and gives it to another."""
+    if command.reassign:
+        _require(task.state is TaskState.CLAIMED, "invalid_state", "only a claimed task can be reassigned")
+        _require(command.target != task.assignee, "invalid", "reassign to another clerk")
 
 
 def decide(task: Task, command: Command, actor: Actor, now: datetime) -> TaskChange | None:
@@ -235,6 +243,7 @@ def decide(task: Task, command: Command, actor: Actor, now: datetime) -> TaskCha
     elif action is Action.ASSIGNED:
         _require(Role.COORDINATOR in actor.roles, "forbidden", "assigning needs the coordinator role")
         _require(bool(command.target), "invalid", "name the clerk to assign")
+        _reassignable(task, command)
         _require(reason is not None, "invalid", "a reason is required")
         assert command.target is not None
         _four_eyes(task, command.target)

@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: FastAPI must see the dependency 
 signatures, which close over the injected actor resolver."""
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,8 +14,10 @@ from ikdz_platform.problems import PROBLEM, problem
 from pydantic import BaseModel, Field
 
 from ikdz_routing.app.audit_log import CaseAudit
+from ikdz_routing.app.coordination import Backlog, Coordination, DeadlineLights
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
 from ikdz_routing.app.tasks import ActOnTask, Worklists
+from ikdz_routing.domain.deadlines import Light
 from ikdz_routing.domain.tasks import Action, Actor, Command, Task, TaskRuleError
 
 ActorResolver = Callable[[Request], Awaitable[Actor]]
@@ -34,6 +36,7 @@ ACTIONS: dict[str, Action] = {
     "handover": Action.HANDED_OVER,
     "assign": Action.ASSIGNED,
     "release": Action.RELEASED,
+    "reassign": Action.ASSIGNED,
 }
 
 
@@ -57,6 +60,13 @@ class TaskOut(BaseModel):
     outcomes: list[OutcomeOut]
     outcome: str | None
     due_at: datetime | None
+    target_date: date | None = Field(description="Target day: the requester's due date or the configured target.")
+    legal_deadline: date | None
+    deadline_light: Light = Field(
+        description="gruen, gelb (deadline near) or rot (missed), in the owner town's calendar."
+    )
+    warned: bool
+    escalated: bool = Field(description="The deadline was missed and the coordinator was told.")
     version: int
 
 
@@ -67,21 +77,23 @@ class TaskCommand(BaseModel):
 
 
 class BulkCommand(BaseModel):
-    action: Literal["assign", "release"]
+    action: Literal["assign", "reassign", "release"] = Field(
+        description="assign (open or claimed tasks) and reassign (claimed tasks, to another clerk) need `to`."
+    )
     task_ids: list[str] = Field(min_length=1, max_length=500)
     to: str | None = Field(default=None, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def task_out(task: Task) -> TaskOut:
+def task_out(task: Task, lights: DeadlineLights) -> TaskOut:
     d = task.definition
     return TaskOut(
         task_id=d.task_id,
         case_id=d.case_id,
         service=d.service.value,
         owner_ags=d.owner_ags,
-        pool_id=d.pool_id,
-        agreement_ref=d.agreement_ref,
+        pool_id=task.pool_id,
+        agreement_ref=task.agreement_ref,
         kind=d.kind,
         title_de=d.title_de,
         instructions_de=d.instructions_de,
@@ -90,6 +102,11 @@ def task_out(task: Task) -> TaskOut:
         outcomes=[OutcomeOut(code=o.code, label_de=o.label_de) for o in d.outcomes],
         outcome=task.outcome,
         due_at=d.due_at,
+        target_date=task.due,
+        legal_deadline=d.legal_deadline,
+        deadline_light=lights.of(task).light,
+        warned=task.warned,
+        escalated=task.escalated,
         version=task.version,
     )
 
@@ -106,7 +123,46 @@ def refused(error: Exception) -> JSONResponse:
 _ERRORS: dict[int | str, dict[str, Any]] = {code: {"content": {PROBLEM: {}}} for code in (401, 403, 404, 409, 422)}
 
 
-def tasks_router(worklists: Worklists, act: ActOnTask, audit: CaseAudit, resolve_actor: ActorResolver) -> APIRouter:
+class BacklogOut(BaseModel):
+    key: str = Field(description="Pool id or owner town AGS.")
+    open: int
+    claimed: int
+    escalated: int
+    gruen: int
+    gelb: int
+    rot: int
+    worst: Light
+
+
+class CoordinationOut(BaseModel):
+    pools: list[BacklogOut]
+    towns: list[BacklogOut]
+    attention: list[TaskOut] = Field(
+        description="Tasks whose deadline is near or missed, or escalated; most urgent first."
+    )
+
+
+def backlog_out(row: Backlog) -> BacklogOut:
+    return BacklogOut(
+        key=row.key,
+        open=row.open,
+        claimed=row.claimed,
+        escalated=row.escalated,
+        gruen=row.lights[Light.GREEN],
+        gelb=row.lights[Light.YELLOW],
+        rot=row.lights[Light.RED],
+        worst=row.worst,
+    )
+
+
+def tasks_router(
+    worklists: Worklists,
+    act: ActOnTask,
+    audit: CaseAudit,
+    coordination: Coordination,
+    lights: DeadlineLights,
+    resolve_actor: ActorResolver,
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["worklists"], responses=_ERRORS)
     CurrentActor = Annotated[Actor, Depends(resolve_actor)]  # noqa: N806 - a type alias
 
@@ -117,13 +173,13 @@ def tasks_router(worklists: Worklists, act: ActOnTask, audit: CaseAudit, resolve
         include_done: bool = False,
     ) -> list[TaskOut]:
         """Open and claimed tasks of the caller's pools."""
-        return [task_out(t) for t in await worklists.visible(actor, mine=mine, include_done=include_done)]
+        return [task_out(t, lights) for t in await worklists.visible(actor, mine=mine, include_done=include_done)]
 
     @router.get("/tasks/{task_id}", response_model=TaskOut)
     async def get_task(task_id: str, actor: CurrentActor) -> TaskOut | JSONResponse:
         """One task, if it is in one of the caller's pools."""
         try:
-            return task_out(await worklists.get(task_id, actor))
+            return task_out(await worklists.get(task_id, actor), lights)
         except TaskNotFoundError as error:
             return refused(error)
 
@@ -138,25 +194,40 @@ def tasks_router(worklists: Worklists, act: ActOnTask, audit: CaseAudit, resolve
         assign (to, reason) and release (reason). Completing again with the same outcome is a no-op."""
         command = Command(ACTIONS[action], outcome=body.outcome, reason=body.reason, target=body.to)
         try:
-            return task_out((await act(task_id, command, actor)).task)
+            return task_out((await act(task_id, command, actor)).task, lights)
         except (TaskRuleError, TaskNotFoundError, ConcurrentChangeError) as error:
             return refused(error)
 
     @router.post("/tasks:bulk")
     async def bulk(body: BulkCommand, actor: CurrentActor) -> dict[str, Any]:
-        """Coordinators assign or release many tasks at once, with one reason; results per task."""
+        """Coordinators assign, reassign or release many tasks at once, with one mandatory reason; results per task."""
         results: dict[str, Any] = {}
         for task_id in body.task_ids:
-            command = Command(ACTIONS[body.action], reason=body.reason, target=body.to)
+            command = Command(
+                ACTIONS[body.action], reason=body.reason, target=body.to, reassign=body.action == "reassign"
+            )
             try:
                 results[task_id] = {
                     "status": 200,
-                    "task": task_out((await act(task_id, command, actor)).task).model_dump(mode="json"),
+                    "task": task_out((await act(task_id, command, actor)).task, lights).model_dump(mode="json"),
                 }
             except (TaskRuleError, TaskNotFoundError, ConcurrentChangeError) as error:
                 response = refused(error)
                 results[task_id] = {"status": response.status_code, "detail": str(error)}
         return {"results": results}
+
+    @router.get("/coordination", response_model=CoordinationOut)
+    async def coordination_view(actor: CurrentActor) -> CoordinationOut | JSONResponse:
+        """Backlog and deadline traffic lights per pool and per owner town, for the coordinator's pools."""
+        try:
+            overview = await coordination.overview(actor)
+        except TaskRuleError as error:
+            return refused(error)
+        return CoordinationOut(
+            pools=[backlog_out(row) for row in overview.pools],
+            towns=[backlog_out(row) for row in overview.towns],
+            attention=[task_out(item.task, lights) for item in overview.attention],
+        )
 
     @router.get("/cases/{case_id}/audit", response_model=None)
     async def case_audit(case_id: str, actor: CurrentActor) -> dict[str, Any] | JSONResponse:

@@ -11,9 +11,10 @@ from fastapi.templating import Jinja2Templates
 from ikdz_contracts.reference.municipalities import MunicipalityRegistry
 from ikdz_platform.web import CsrfProtected, render_with_csrf, templates
 
+from ikdz_routing.app.coordination import DeadlineLights
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
 from ikdz_routing.app.tasks import ActOnTask, Worklists
-from ikdz_routing.domain.tasks import Action, Actor, Command, Task, TaskRuleError, TaskState
+from ikdz_routing.domain.tasks import Action, Actor, Command, Role, Task, TaskRuleError, TaskState
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 ActorResolver = Callable[[Request], Awaitable[Actor]]
@@ -31,28 +32,42 @@ FIELD_OF = {"invalid_outcome": "outcome", "invalid": "reason"}
 FORM_ACTIONS = {"uebernehmen": Action.CLAIMED, "erledigen": Action.COMPLETED, "zurueckgeben": Action.RETURNED}
 
 
+class TaskRows:
+    """How a task shows in a table: owner town by name, deadline with its traffic light."""
+
+    def __init__(self, lights: DeadlineLights, municipalities: MunicipalityRegistry) -> None:
+        self._lights = lights
+        self._municipalities = municipalities
+
+    def town(self, ags: str) -> str:
+        found = self._municipalities.get(ags)
+        return found.display_name if found else ags
+
+    def row(self, task: Task) -> dict[str, Any]:
+        d, deadline = task.definition, self._lights.of(task)
+        return {
+            "id": d.task_id,
+            "title": d.title_de,
+            "owner_town": self.town(d.owner_ags),
+            "pool": task.pool_id,
+            "due": deadline.due.strftime("%d.%m.%Y") if deadline.due else "–",
+            "light": deadline.light.value,
+            "light_label": deadline.light.label_de,
+            "escalated": task.escalated,
+            "state": task.state.label_de,
+            "assignee": task.assignee or "–",
+            "open": task.state is TaskState.OPEN,
+        }
+
+
 def worklist_pages(
-    worklists: Worklists, act: ActOnTask, resolve_actor: ActorResolver, municipalities: MunicipalityRegistry
+    worklists: Worklists, act: ActOnTask, rows: TaskRows, resolve_actor: ActorResolver
 ) -> tuple[APIRouter, Jinja2Templates]:
     pages = templates(TEMPLATES_DIR)
     router = APIRouter(include_in_schema=False)
     CurrentActor = Annotated[Actor, Depends(resolve_actor)]  # noqa: N806 - a type alias
 
-    def town(ags: str) -> str:
-        found = municipalities.get(ags)
-        return found.display_name if found else ags
-
-    def row(task: Task) -> dict[str, Any]:
-        d = task.definition
-        return {
-            "id": d.task_id,
-            "title": d.title_de,
-            "owner_town": town(d.owner_ags),
-            "pool": d.pool_id,
-            "due": d.due_at.strftime("%d.%m.%Y") if d.due_at else "–",
-            "state": task.state.label_de,
-            "open": task.state is TaskState.OPEN,
-        }
+    town, row = rows.town, rows.row
 
     @router.get("/arbeitskorb", response_class=HTMLResponse)
     async def worklist(request: Request, actor: CurrentActor) -> Response:
@@ -63,6 +78,7 @@ def worklist_pages(
             "mine": [row(t) for t in tasks if t.assignee == actor.staff_id],
             "pool_open": [row(t) for t in tasks if t.state is TaskState.OPEN],
             "staff_id": actor.staff_id,
+            "coordinator": Role.COORDINATOR in actor.roles,
         }
         return render_with_csrf(pages, request, "arbeitskorb.html", context)
 
@@ -87,6 +103,7 @@ def worklist_pages(
                 "reason": errors[0][1] if errors and errors[0][0] == "reason" else None,
             },
             "task": row(task),
+            "agreement_ref": task.agreement_ref,
             "definition": d,
             "owner_town": town(d.owner_ags),
             "mine": task.assignee == actor.staff_id and task.state is TaskState.CLAIMED,
