@@ -106,3 +106,21 @@ async def test_a_notice_is_filled_checked_and_sent_without_javascript(base_url: 
     await page.locator("#vorgangslink").click()
     assert "Eingegangen" in await page.locator("main").inner_text()
     await assert_no_axe_violations(page)
+
+
+async def test_changing_a_sent_notice_shows_that_the_first_one_stands(base_url: str, browser_page_nojs: Page) -> None:
+    page = browser_page_nojs
+    await page.goto(f"{base_url}{FORM_URL}")
+    await fill(page, VALID_FORM)
+    await page.get_by_role("button", name="Weiter zur Prüfung").last.click()
+    await page.get_by_role("button", name="Anzeige verbindlich absenden").click()
+    assert await page.locator("h1").inner_text() == "Ihre Gewerbeanzeige ist eingegangen"
+
+    await page.go_back()  # the check page, as the browser kept it
+    await page.get_by_role("button", name="Angaben ändern").click()
+    await page.get_by_label("Zahl der Vollzeitbeschäftigten").fill("3")
+    await page.get_by_role("button", name="Weiter zur Prüfung").last.click()
+    await page.get_by_role("button", name="Anzeige verbindlich absenden").click()
+
+    assert await page.locator("h1").inner_text() == "Diese Anzeige ist bereits abgeschickt"
+    await assert_no_axe_violations(page)

@@ -277,3 +277,21 @@ async def test_an_ummeldung_move_within_the_town_needs_the_previous_site_there(b
     ]
     fixed = await post_form(browser, {**moving, "previous_address.city": "Wurzen"}, url=url)
     assert fixed.status_code == 200 and "Verlegung des Betriebs innerhalb der Gemeinde" in fixed.text
+
+
+async def test_changing_a_sent_notice_in_the_browser_does_not_file_a_second_one(
+    browser: httpx.AsyncClient, repo: FakeCaseRepository
+) -> None:
+    first_send = await post_form(browser, VALID_FORM, action="absenden")
+    changed = await post_form(browser, {**VALID_FORM, "employees_full_time": "3"}, action="absenden")
+
+    assert first_send.status_code == 303
+    assert changed.status_code == 409
+    assert "Diese Anzeige ist bereits abgeschickt" in changed.text
+    assert len(repo.cases) == 1
+
+
+async def test_an_antrag_id_we_did_not_hand_out_is_replaced(browser: httpx.AsyncClient) -> None:
+    response = await post_form(browser, {**VALID_FORM, "antrag_id": "x" * 500}, action="aendern")
+    [value] = re.findall(r'name="antrag_id" value="([^"]+)"', response.text)
+    assert value != "x" * 500 and 16 <= len(value) <= 64

@@ -9,6 +9,7 @@ so a double click files it once) and redirects to the confirmation with file num
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from ikdz_intake.domain.gewerbe_form import (
 )
 from ikdz_intake.entrypoints import gewerbe_options as opt
 from ikdz_intake.entrypoints.gewerbe_summary import summary_sections
-from ikdz_intake.errors import CaseNotFoundError, GewerbeanzeigeInvalidError
+from ikdz_intake.errors import CaseNotFoundError, GewerbeanzeigeInvalidError, IdempotencyConflictError
 
 SERVICE_TITLE = "Gewerbeanzeige"
 _NOT_SENT_BACK = frozenset({"csrf_token", "aktion"})
@@ -77,6 +78,15 @@ def anchor(path: str) -> str:
     if parts[-1].isdigit() and parts[-2] == "permits":
         return f"{path}.kind"
     return path
+
+
+_ANTRAG_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def antrag_id(data: FormData) -> str | None:
+    """The form's own id (its idempotency key), if it is one we handed out: random, 16 to 64 characters."""
+    value = first(data, "antrag_id")
+    return value if _ANTRAG_ID.match(value) else None
 
 
 def field_id(name: str) -> str:
@@ -225,7 +235,7 @@ class GewerbePages:
             "suggestions": suggestions,
             "notes": notes,
             "focus": edit.focus if edit else None,
-            "antrag_id": first(data, "antrag_id") or secrets.token_urlsafe(16),
+            "antrag_id": antrag_id(data) or secrets.token_urlsafe(16),
             "o": opt,
         }
         return render_with_csrf(self.pages, request, "gewerbe_formular.html", context, status_code=status_code)
@@ -310,12 +320,17 @@ def gewerbe_router(
         request: Request, target: tuple[NoticeKind, str], data: FormData, payload: dict[str, Any]
     ) -> Response:
         """File the case (``antrag_id`` makes a second click a replay) and show the confirmation."""
+        key = antrag_id(data)
         try:
             accepted, _ = await file_notice(
-                payload, today=pages.today(), channel="web", idempotency_key=f"web:{first(data, 'antrag_id')}"
+                payload, today=pages.today(), channel="web", idempotency_key=f"web:{key}" if key else None
             )
         except GewerbeanzeigeInvalidError as error:
             return pages.form(request, *target, data, problems=error.problems, status_code=422)
+        except IdempotencyConflictError:
+            # Sent before, then changed (browser back): the first notice stands; a change is a new one.
+            context = {"page_title": "Anzeige bereits abgeschickt", "service_title": SERVICE_TITLE}
+            return pages.pages.TemplateResponse(request, "gewerbe_bereits_gesendet.html", context, status_code=409)
         token = access_token(token_secret, accepted.case_id)
         return RedirectResponse(f"/gewerbe/eingegangen/{accepted.case_id}?token={token}", status_code=303)
 
