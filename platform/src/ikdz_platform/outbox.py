@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
@@ -65,14 +66,21 @@ def _message(entry: Mapping[str, Any]) -> OutgoingMessage:
 
 
 class OutboxRelay:
-    """Publishes pending outbox events of some collections; many replicas may run at once."""
+    """Publishes pending outbox events of some collections; many replicas may run at once.
+
+    Writers tell the relay which document they just wrote (:meth:`notify` with its id): the relay
+    claims exactly those documents, an index lookup. The scan for pending documents, which FerretDB
+    v1 can only answer by reading the whole collection, runs at start and then every
+    ``poll_seconds`` as the safety net for what nobody announced: leftovers of a crashed replica, a
+    failed send, an expired lease.
+    """
 
     def __init__(
         self,
         collections: Sequence[AsyncCollection[Document]],
         sender: Sender,
         *,
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 5.0,
         lease_seconds: float = 30.0,
         batch_size: int = 200,
     ) -> None:
@@ -83,15 +91,26 @@ class OutboxRelay:
         self._batch = batch_size
         self._owner = new_id()
         self._wakeup = asyncio.Event()
+        self._written: dict[str, set[Any]] = {}
+        self._scan_requested = False
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, collection: AsyncCollection[Document]) -> None:
-        """Also publish the outbox of ``collection``."""
+    def watch(self, collection: AsyncCollection[Document]) -> OutboxNotifier:
+        """Also publish the outbox of ``collection``; returns what its writers call after a write."""
         if collection not in self._collections:
             self._collections.append(collection)
+        return OutboxNotifier(self, collection)
 
-    def notify(self) -> None:
-        """Tell the relay that something was written; it runs a pass at once instead of waiting."""
+    def notify(self, collection: AsyncCollection[Document] | None = None, doc_id: Any = None) -> None:
+        """Something was written; the relay runs a pass at once instead of waiting.
+
+        With the collection and the id of the document written, that pass claims the document by id;
+        without, it scans every collection for pending documents.
+        """
+        if collection is None or doc_id is None:
+            self._scan_requested = True
+        else:
+            self._written.setdefault(collection.full_name, set()).add(doc_id)
         self._wakeup.set()
 
     def start(self) -> None:
@@ -105,38 +124,53 @@ class OutboxRelay:
             self._task = None
 
     async def _run(self) -> None:
+        next_scan = 0.0  # the first pass scans: a previous run may have left pending documents
         while True:
             self._wakeup.clear()
+            scan = self._scan_requested or time.monotonic() >= next_scan
+            if scan:
+                self._scan_requested = False
+                next_scan = time.monotonic() + self._poll
             try:
-                sent = await self.run_once()
+                _, more = await self._pass(scan=scan)
             except Exception:
                 OUTBOX_ERRORS.inc()
                 log.exception("outbox_relay_failed")
-                sent = 0
-            if sent:
+                more = False
+            if more:  # the scan filled a batch: there may be more pending documents
+                self._scan_requested = True
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll)
+                await asyncio.wait_for(self._wakeup.wait(), timeout=max(0.0, next_scan - time.monotonic()))
 
     async def run_once(self) -> int:
-        """One pass over every collection; returns how many events were published."""
-        total = 0
-        for collection in self._collections:
-            total += await self._relay_collection(collection)
-        return total
+        """One full pass (scan included) over every collection; returns how many events were published."""
+        published, _ = await self._pass(scan=True)
+        return published
 
-    async def _relay_collection(self, collection: AsyncCollection[Document]) -> int:
-        now = time.time()
-        expired = {"$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}]}
-        candidates = await collection.find(
-            {"outbox_pending": True, **expired}, projection={"_id": 1}, limit=self._batch
-        ).to_list()
+    async def _pass(self, *, scan: bool) -> tuple[int, bool]:
+        """Relay the documents announced by id and, if *scan*, those a scan finds.
+
+        Returns the events published and whether a scan filled its batch (more may be pending).
+        """
+        published, full = 0, False
+        for collection in self._collections:
+            ids = self._written.pop(collection.full_name, set())
+            now = time.time()
+            if scan:
+                found = await collection.find(
+                    {"outbox_pending": True, **_lease_expired(now)}, projection={"_id": 1}, limit=self._batch
+                ).to_list()
+                full = full or len(found) >= self._batch
+                ids.update(doc["_id"] for doc in found)
+            if ids:
+                published += await self._relay(collection, ids, now)
+        return published, full
+
+    async def _relay(self, collection: AsyncCollection[Document], ids: Iterable[Any], now: float) -> int:
         claimed: list[Document] = []
-        for candidate in candidates:
-            doc = await collection.find_one_and_update(
-                {"_id": candidate["_id"], "outbox_pending": True, **expired},
-                {"$set": {"outbox_lease": now + self._lease, "outbox_owner": self._owner}},
-            )  # no projection: FerretDB v1 does not implement it for findAndModify
+        for doc_id in ids:
+            doc = await self._claim(collection, doc_id, now)
             if doc is not None and doc.get("outbox"):
                 claimed.append(doc)
             elif doc is not None:
@@ -155,6 +189,13 @@ class OutboxRelay:
             await self._settle(collection, doc["_id"])
         return sum(len(doc["outbox"]) for doc in claimed)
 
+    async def _claim(self, collection: AsyncCollection[Document], doc_id: Any, now: float) -> Document | None:
+        """Take the document if it is pending and no live lease holds it; None if another relay has it."""
+        return await collection.find_one_and_update(
+            {"_id": doc_id, "outbox_pending": True, **_lease_expired(now)},
+            {"$set": {"outbox_lease": now + self._lease, "outbox_owner": self._owner}},
+        )  # no projection: FerretDB v1 does not implement it for findAndModify
+
     async def _settle(self, collection: AsyncCollection[Document], doc_id: Any) -> None:
         """Everything in the outbox was sent (or it was empty)."""
         await collection.update_one(
@@ -167,3 +208,19 @@ class OutboxRelay:
             {"_id": doc_id, "outbox_owner": self._owner},
             {"$unset": {"outbox_lease": "", "outbox_owner": ""}},
         )
+
+
+def _lease_expired(now: float) -> Document:
+    return {"$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}]}
+
+
+@dataclass(frozen=True)
+class OutboxNotifier:
+    """What a writer of one outbox collection calls after each write (see :meth:`OutboxRelay.notify`)."""
+
+    relay: OutboxRelay
+    collection: AsyncCollection[Document]
+
+    def notify(self, doc_id: Any = None) -> None:
+        """The document *doc_id* was written with events to publish (None: something, look for it)."""
+        self.relay.notify(self.collection, doc_id)

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from ikdz_platform.consumer import DeadLetterPolicy
 from ikdz_platform.http import ops_router
-from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.outbox import OutboxNotifier, OutboxRelay
 from ikdz_platform.periodic import Periodic
 from ikdz_platform.problems import install_problem_handlers
 from ikdz_platform.producer import EventProducer
@@ -93,8 +93,8 @@ class ServiceRuntime:
             )
             self._topics_to_create += new
 
-    def outbox(self, collection: AsyncCollection[Document]) -> OutboxRelay:
-        """Have the relay publish the outbox of ``collection``; returns the relay to ``notify()``."""
+    def outbox(self, collection: AsyncCollection[Document]) -> OutboxNotifier:
+        """Have the relay publish the outbox of ``collection``; returns what its writers ``notify(doc_id)``."""
         if self.relay is None:
             self.relay = OutboxRelay(
                 [],
@@ -102,8 +102,7 @@ class ServiceRuntime:
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
             )
-        self.relay.watch(collection)
-        return self.relay
+        return self.relay.watch(collection)
 
     async def ping_store(self) -> None:
         await self.db.command("ping")

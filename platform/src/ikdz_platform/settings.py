@@ -77,10 +77,13 @@ class PlatformSettings(BaseSettings):
         description="First retry delay; doubles with every attempt.",
     )
     outbox_poll_seconds: float = Field(
-        default=0.5,
+        default=5.0,
         gt=0,
         validation_alias=_env("IKDZ_OUTBOX_POLL_SECONDS"),
-        description="How often the outbox relay looks for pending events it was not told about.",
+        description=(
+            "How often the outbox relay scans for pending events it was not told about (left by a crash or a "
+            "failed send); events it is told about go out at once."
+        ),
     )
     outbox_relay_enabled: bool = Field(
         default=True,

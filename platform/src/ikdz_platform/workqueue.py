@@ -55,7 +55,7 @@ class AcceptWorkItem:
         service: ServiceId,
         municipalities: MunicipalityRegistry,
         status_topic: str,
-        notify: Callable[[], None],
+        notify: Callable[[str], None],
         clock: Clock,
     ) -> None:
         self._cases = cases
@@ -113,7 +113,7 @@ class AcceptWorkItem:
             await self._cases.insert_one(document)
         except DuplicateKeyError:
             return False
-        self._notify()
+        self._notify(case.case_id)
         return True
 
 
@@ -125,9 +125,9 @@ def consume_pools(
 ) -> AsyncCollection[Document]:
     """Wire the work topics of ``pools`` to a case collection; returns the collection."""
     cases: AsyncCollection[Document] = runtime.db["cases"]
-    relay = runtime.outbox(cases)
+    outbox = runtime.outbox(cases)
     accept = AcceptWorkItem(
-        cases, service, municipalities, runtime.topics.case_status, relay.notify, lambda: datetime.now(UTC)
+        cases, service, municipalities, runtime.topics.case_status, outbox.notify, lambda: datetime.now(UTC)
     )
     runtime.create_topics([runtime.topics.case_status])
     for pool_id in pools:

@@ -107,3 +107,46 @@ async def test_notify_wakes_the_running_relay(infra: Infra, db: Any, producer: E
     finally:
         await relay.stop()
     assert messages_of(records) == ["now"]
+
+
+async def test_a_document_announced_by_id_is_sent_at_once_the_rest_waits_for_the_scan(
+    infra: Infra, db: Any, producer: EventProducer, topic: str
+) -> None:
+    cases = db["cases"]
+    relay = OutboxRelay([], producer, poll_seconds=30)
+    outbox = relay.watch(cases)
+    relay.start()
+    try:
+        await asyncio.sleep(0.5)  # the start-up scan has run and found nothing
+        await cases.insert_one({"_id": "c6", **new_document_outbox([outbox_entry(topic, status_event("c6", "quiet"))])})
+        await cases.insert_one({"_id": "c7", **new_document_outbox([outbox_entry(topic, status_event("c7", "told"))])})
+        outbox.notify("c7")
+        async with TopicReader(infra.kafka_bootstrap_servers, topic) as reader:
+            await reader.wait_for(lambda r: len(r) >= 1, timeout=5)
+            assert messages_of(await reader.settle(1.5)) == ["told"], "only the announced document, no scan"
+            outbox.notify()  # no id: look for whatever is pending
+            records = await reader.wait_for(lambda r: len(r) >= 2, timeout=5)
+    finally:
+        await relay.stop()
+    assert messages_of(records) == ["told", "quiet"]
+    assert (await cases.find_one({"_id": "c7"}))["outbox_pending"] is False
+
+
+async def test_an_announced_document_another_relay_holds_is_left_alone(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    entry = outbox_entry(topic, status_event("c8", "theirs"))
+    await cases.insert_one(
+        {"_id": "c8", **new_document_outbox([entry]), "outbox_lease": time.time() + 60, "outbox_owner": "other"}
+    )
+    sender = FlakySender()
+    sender.failures_left = 0
+    relay = OutboxRelay([], sender, poll_seconds=30)
+    relay.watch(cases).notify("c8")
+    relay.watch(cases).notify("no-such-case")
+    relay.start()
+    try:
+        await asyncio.sleep(1.0)
+    finally:
+        await relay.stop()
+    assert sender.sent == []
+    assert (await cases.find_one({"_id": "c8"}))["outbox_owner"] == "other"

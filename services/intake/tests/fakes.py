@@ -11,7 +11,9 @@ from ikdz_intake.domain.case import StatusEntry
 
 
 class FakeCaseRepository:
-    def __init__(self) -> None:
+    def __init__(self, *, names_fields: bool = True) -> None:
+        self.names_fields = names_fields  # MongoDB names the collided field, FerretDB v1 does not
+        self.key_lookups = 0
         self.cases: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, Any]] = {}
         self.counters: dict[str, int] = {}
@@ -21,14 +23,13 @@ class FakeCaseRepository:
         return self.counters[counter]
 
     async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
-        if case["_id"] in self.cases or any(
-            c["idempotency_key"] == case["idempotency_key"] or c["file_number"] == case["file_number"]
-            for c in self.cases.values()
-        ):
-            raise DuplicateKeyError(case["idempotency_key"])
+        for field in ("_id", "idempotency_key", "file_number"):
+            if any(c[field] == case[field] for c in self.cases.values()):
+                raise DuplicateKeyError(case[field], field=field if self.names_fields else None)
         self.cases[case["_id"]] = {**copy.deepcopy(case), "outbox": outbox}
 
     async def find_by_idempotency_key(self, key: str) -> dict[str, Any] | None:
+        self.key_lookups += 1
         return next((c for c in self.cases.values() if c["idempotency_key"] == key), None)
 
     async def get(self, case_id: str) -> dict[str, Any] | None:
@@ -50,10 +51,10 @@ class FakeCaseRepository:
 
 class FakeRelay:
     def __init__(self) -> None:
-        self.notified = 0
+        self.notified: list[str | None] = []
 
-    def notify(self) -> None:
-        self.notified += 1
+    def notify(self, doc_id: str | None = None) -> None:
+        self.notified.append(doc_id)
 
 
 class FixedClock:

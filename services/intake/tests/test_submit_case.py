@@ -62,7 +62,8 @@ async def test_a_case_is_stored_with_its_event_and_the_relay_is_woken(
     assert event.subject == accepted.case_id == event.data.case_id
     assert event.ownerags == "14729410"
     assert parse_payload(event.data.payload) == parse_payload(gewerbe_payload(TODAY))
-    assert relay.notified == 1
+    assert relay.notified == [accepted.case_id], "the relay is told which case to publish"
+    assert repo.key_lookups == 0, "a new key costs no lookup (a full scan on FerretDB v1)"
 
 
 async def test_file_numbers_count_per_town_service_and_year(submit: SubmitCase) -> None:
@@ -84,7 +85,9 @@ async def test_the_same_key_and_body_return_the_same_case(submit: SubmitCase, re
     first = await submit(submission(), "key-00000001")
     again = await submit(submission(), "key-00000001")
     assert again.case_id == first.case_id and again.replayed
+    assert again.file_number == first.file_number
     assert len(repo.cases) == 1
+    assert repo.key_lookups == 1, "looked up only after the insert collided"
 
 
 async def test_the_same_key_with_another_body_is_a_conflict(submit: SubmitCase, repo: FakeCaseRepository) -> None:
@@ -144,3 +147,19 @@ async def test_a_payload_filed_with_another_town_than_the_case_is_refused(
         await submit(submission(owner_ags="14522020"), None)
     assert [problem.path for problem in refused.value.problems] == ["payload.owner_ags"]
     assert repo.cases == {}
+
+
+@pytest.mark.parametrize("store_names_the_field", [True, False], ids=["mongodb", "ferretdb"])
+async def test_a_file_number_collision_with_a_client_key_takes_the_next_number(
+    relay: FakeRelay, store_names_the_field: bool
+) -> None:
+    repo = FakeCaseRepository(names_fields=store_names_the_field)
+    submit = SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock(), relay)
+    await submit(submission(), "key-00000001")
+    repo.counters["WUR-GEW-2026"] = 0  # another replica took number 1 as well
+
+    second = await submit(submission(payload=gewerbe_payload(TODAY, employees_full_time=3)), "key-00000002")
+
+    assert second.file_number == "WUR-GEW-2026-000002" and not second.replayed
+    # MongoDB says it was the file number: no lookup. FerretDB does not: one lookup finds no case.
+    assert repo.key_lookups == (0 if store_names_the_field else 1)

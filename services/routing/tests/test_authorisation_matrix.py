@@ -191,7 +191,7 @@ def callers(issuer: LocalIssuer, key_file: Path) -> list[Caller]:
 
 
 class _NoRelay:
-    def notify(self) -> None:
+    def notify(self, doc_id: str | None = None) -> None:
         """The app's own relay polls the outbox; seeding need not wake it."""
 
 

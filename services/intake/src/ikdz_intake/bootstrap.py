@@ -48,11 +48,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     repository = MongoCaseRepository(runtime.db)
     runtime.on_start(repository.create_indexes)
-    relay = runtime.outbox(repository.cases)
+    outbox = runtime.outbox(repository.cases)
     secret = settings.status_token_secret.get_secret_value().encode()
 
     municipalities = load_municipalities()
-    submit = SubmitCase(repository, municipalities, topics, utc_now, relay)
+    submit = SubmitCase(repository, municipalities, topics, utc_now, outbox)
     wz = wz_catalogue()
     check = CheckGewerbeanzeige(wz, {town.ags: town.display_name for town in municipalities})
     file_notice = FileGewerbeanzeige(check, submit)

@@ -63,11 +63,10 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     runtime.every("routing-config", settings.config_poll_seconds, config_admin.poll)
     repository = MongoRouteRepository(runtime.db)
     runtime.on_start(repository.create_indexes)
-    relay = runtime.outbox(repository.routes)
-    route = RouteCase(repository, active, municipalities, topics, utc_now, relay)
+    route = RouteCase(repository, active, municipalities, topics, utc_now, runtime.outbox(repository.routes))
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
-    runtime.outbox(tasks.changes)
+    task_outbox = runtime.outbox(tasks.changes)
     stream.register(
         runtime.broker, topics, runtime.group_id, route, CloseCase(repository), AcceptTaskRequest(tasks, active)
     )
@@ -79,7 +78,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
 
     if resolve_actor is None:
         resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)))
-    act = ActOnTask(tasks, topics, utc_now, relay)
+    act = ActOnTask(tasks, topics, utc_now, task_outbox)
     worklists = Worklists(tasks)
     lights = DeadlineLights(active, utc_now)
     coordination = Coordination(worklists, lights)

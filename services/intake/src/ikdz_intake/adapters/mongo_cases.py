@@ -54,7 +54,7 @@ class MongoCaseRepository:
         try:
             await self.cases.insert_one({**case, **new_document_outbox(outbox)})
         except MongoDuplicateKeyError as error:
-            raise DuplicateKeyError(str(error)) from None
+            raise DuplicateKeyError(str(error), field=_collided_field(error)) from None
 
     async def find_by_idempotency_key(self, key: str) -> Document | None:
         return await self.cases.find_one({"idempotency_key": key})
@@ -73,3 +73,11 @@ class MongoCaseRepository:
         if not await self.cases.count_documents({"_id": case_id}, limit=1):
             return False
         return await insert_once(self._statuses, event_id, {"case_id": case_id, **entry.model_dump(mode="python")})
+
+
+def _collided_field(error: MongoDuplicateKeyError) -> str | None:
+    """The field whose unique index fired, from MongoDB's ``keyPattern``; FerretDB v1 does not say."""
+    pattern = (error.details or {}).get("keyPattern")
+    if isinstance(pattern, dict) and len(pattern) == 1:
+        return str(next(iter(pattern)))
+    return None

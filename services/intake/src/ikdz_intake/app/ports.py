@@ -9,12 +9,21 @@ from ikdz_intake.domain.case import StatusEntry
 
 
 class DuplicateKeyError(Exception):
-    """The idempotency key (or case id) is stored already."""
+    """The idempotency key, file number (or case id) is stored already.
+
+    ``field`` names the unique field that collided when the store says so (MongoDB does, FerretDB v1
+    does not: then it is None).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class CaseRepository(Protocol):
     async def next_sequence(self, counter: str) -> int:
-        """Atomically increment and return a named counter."""
+        """The next number of a named counter: never handed out twice, across processes and restarts;
+        increasing within a process, with gaps (numbers are reserved in blocks)."""
         ...
 
     async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
@@ -36,4 +45,6 @@ class Clock(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self) -> None: ...
+    def notify(self, doc_id: str | None = None) -> None:
+        """The case ``doc_id`` was stored with events to publish."""
+        ...

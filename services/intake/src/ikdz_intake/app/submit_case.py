@@ -55,11 +55,8 @@ class SubmitCase:
             raise UnknownMunicipalityError(submission.owner_ags)
         payload = _contract_payload(submission)
         request_fingerprint = fingerprint(submission.model_dump(mode="json"))
-        if idempotency_key is not None:
-            existing = await self._repository.find_by_idempotency_key(idempotency_key)
-            if existing is not None:
-                return self._replay(existing, idempotency_key, request_fingerprint)
-
+        # Insert first, look the key up only when the insert collides: on FerretDB v1 the lookup
+        # reads the whole collection, and a repeated key is the exception.
         now = self._clock()
         case_id = new_id()
         counter = f"{town.short_code}-{submission.service.code}-{now.year}"
@@ -78,15 +75,15 @@ class SubmitCase:
             )
             try:
                 await self._repository.insert(case, outbox)
-            except DuplicateKeyError:
-                if idempotency_key is not None:
+            except DuplicateKeyError as duplicate:
+                if idempotency_key is not None and duplicate.field != "file_number":
                     existing = await self._repository.find_by_idempotency_key(idempotency_key)
-                    if existing is not None:  # a concurrent request with the same key won the race
+                    if existing is not None:  # a retry, or a concurrent request with the same key won
                         return self._replay(existing, idempotency_key, request_fingerprint)
-                # Otherwise the file number was taken: FerretDB v1 can lose a concurrent counter
-                # increment, and the unique index on file numbers catches it. Take the next number.
+                # Otherwise the file number was taken (by another replica, or after a lost counter
+                # update; the unique index on file numbers catches it): take the next number.
                 continue
-            self._relay.notify()
+            self._relay.notify(case_id)
             return Accepted(case_id=case_id, file_number=number, replayed=False)
         msg = f"no free file number for {counter} after {MAX_NUMBER_ATTEMPTS} attempts"
         raise RuntimeError(msg)

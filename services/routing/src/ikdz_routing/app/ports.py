@@ -26,4 +26,6 @@ class Clock(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self) -> None: ...
+    def notify(self, doc_id: str | None = None) -> None:
+        """The document ``doc_id`` was stored with events to publish (None: some document)."""
+        ...

@@ -115,7 +115,7 @@ class RouteCase:
         }
         route["audit_hash"] = record_hash(GENESIS, route["audit"])
         if await self._repository.insert(route, entries):
-            self._relay.notify()
+            self._relay.notify(case.case_id)
 
     def _routed(self, submitted: CloudEvent[CaseSubmitted], outcome: Routed, now: datetime) -> list[dict[str, Any]]:
         """The work item for the pool, ``case.routed`` for integrators, ``case.status`` for the citizen."""
