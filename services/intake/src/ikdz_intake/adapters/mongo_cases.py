@@ -19,12 +19,13 @@ Document = dict[str, Any]
 
 
 class MongoCaseRepository:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, number_block: int = 20) -> None:
         self.cases: AsyncCollection[Document] = db["cases"]
         self._statuses: AsyncCollection[Document] = db["case_statuses"]
         self._counters: AsyncCollection[Document] = db["counters"]
-        # FerretDB v1 can hand the same value to concurrent increments; taking numbers one at a time
-        # per process avoids that within a replica (the unique index still guards across replicas).
+        self._blocks: AsyncCollection[Document] = db["sequence_blocks"]
+        self._block_size = number_block
+        self._reserved: dict[str, tuple[int, int]] = {}  # counter -> (next number, last of the block)
         self._sequence_lock = asyncio.Lock()
 
     async def create_indexes(self) -> None:
@@ -34,14 +35,38 @@ class MongoCaseRepository:
         await self._statuses.create_index("case_id", name="case_id")
 
     async def next_sequence(self, counter: str) -> int:
-        async with self._sequence_lock:
-            return await self._increment(counter)
+        """The next number of a block this process reserved; a new block every ``number_block`` numbers.
 
-    async def _increment(self, counter: str) -> int:
+        One store round trip per block instead of per number. Numbers are unique across processes
+        and restarts, but not gapless: what is left of a block when the process stops is skipped.
+        """
+        async with self._sequence_lock:
+            number, last = self._reserved.get(counter, (1, 0))
+            if number > last:
+                last = await self._reserve_block(counter)
+                number = last - self._block_size + 1
+            self._reserved[counter] = (number + 1, last)
+            return number
+
+    async def _reserve_block(self, counter: str) -> int:
+        """The last number of a block no other process holds.
+
+        The counter's ``$inc`` proposes a block; an insert keyed by its last number claims it. FerretDB
+        v1 can give two concurrent increments the same result (a lost update): then only one insert
+        succeeds and the other process proposes the next block.
+        """
+        for _ in range(20):
+            last = await self._increment(counter, self._block_size)
+            if await insert_once(self._blocks, f"{counter}:{last}", {"counter": counter, "size": self._block_size}):
+                return last
+        msg = f"could not reserve a block of numbers for {counter}"
+        raise RuntimeError(msg)
+
+    async def _increment(self, counter: str, by: int) -> int:
         for _ in range(5):
             try:
                 doc = await self._counters.find_one_and_update(
-                    {"_id": counter}, {"$inc": {"value": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+                    {"_id": counter}, {"$inc": {"value": by}}, upsert=True, return_document=ReturnDocument.AFTER
                 )
             except MongoDuplicateKeyError:
                 continue  # two first increments raced to create the counter; the loser increments it now
