@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
@@ -34,6 +34,7 @@ OUTBOX_PUBLISHED = Counter("ikdz_outbox_published_total", "Events the outbox rel
 OUTBOX_ERRORS = Counter("ikdz_outbox_errors_total", "Failed outbox relay passes")
 
 Document = dict[str, Any]
+T = TypeVar("T")
 
 
 class Sender(Protocol):
@@ -83,12 +84,14 @@ class OutboxRelay:
         poll_seconds: float = 5.0,
         lease_seconds: float = 30.0,
         batch_size: int = 200,
+        concurrency: int = 16,
     ) -> None:
         self._collections = list(collections)
         self._sender = sender
         self._poll = poll_seconds
         self._lease = lease_seconds
         self._batch = batch_size
+        self._concurrency = concurrency
         self._owner = new_id()
         self._wakeup = asyncio.Event()
         self._written: dict[str, set[Any]] = {}
@@ -168,26 +171,35 @@ class OutboxRelay:
         return published, full
 
     async def _relay(self, collection: AsyncCollection[Document], ids: Iterable[Any], now: float) -> int:
-        claimed: list[Document] = []
-        for doc_id in ids:
-            doc = await self._claim(collection, doc_id, now)
-            if doc is not None and doc.get("outbox"):
-                claimed.append(doc)
-            elif doc is not None:
-                await self._settle(collection, doc["_id"])
-        if not claimed:
-            return 0
-        try:
-            await self._sender.send_all([_message(entry) for doc in claimed for entry in doc["outbox"]])
-        except Exception:
-            for doc in claimed:  # give the documents back at once, so the next pass retries them
-                await self._release(collection, doc["_id"])
-            raise
-        for doc in claimed:
-            for entry in doc["outbox"]:
-                OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
-            await self._settle(collection, doc["_id"])
+        """Claim, send and settle; the store round trips of a step overlap, up to ``concurrency`` at once."""
+        claims = await self._each(ids, lambda doc_id: self._claim(collection, doc_id, now))
+        docs = [doc for doc in claims if isinstance(doc, dict)]
+        claimed = [doc for doc in docs if doc.get("outbox")]
+        await self._each([doc["_id"] for doc in docs if not doc.get("outbox")], lambda i: self._settle(collection, i))
+        if claimed:
+            try:
+                await self._sender.send_all([_message(entry) for doc in claimed for entry in doc["outbox"]])
+            except Exception:
+                # Give the documents back at once, so the next pass retries them.
+                await self._each([doc["_id"] for doc in claimed], lambda i: self._release(collection, i))
+                raise
+            for doc in claimed:
+                for entry in doc["outbox"]:
+                    OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
+            settled = await self._each([doc["_id"] for doc in claimed], lambda i: self._settle(collection, i))
+            _raise_first(settled)
+        _raise_first(claims)  # what failed to be claimed stays pending for the next scan
         return sum(len(doc["outbox"]) for doc in claimed)
+
+    async def _each(self, items: Iterable[Any], step: Callable[[Any], Awaitable[T]]) -> list[T | BaseException]:
+        """``step`` for every item, ``concurrency`` at a time; results (or errors) in the items' order."""
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def bounded(item: Any) -> T:
+            async with limit:
+                return await step(item)
+
+        return await asyncio.gather(*(bounded(item) for item in items), return_exceptions=True)
 
     async def _claim(self, collection: AsyncCollection[Document], doc_id: Any, now: float) -> Document | None:
         """Take the document if it is pending and no live lease holds it; None if another relay has it."""
@@ -208,6 +220,12 @@ class OutboxRelay:
             {"_id": doc_id, "outbox_owner": self._owner},
             {"$unset": {"outbox_lease": "", "outbox_owner": ""}},
         )
+
+
+def _raise_first(results: Iterable[object]) -> None:
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
 
 
 def _lease_expired(now: float) -> Document:
