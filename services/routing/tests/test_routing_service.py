@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -117,3 +118,44 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
 
     assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 2, "augustusburg": 0}
     await mongo.close()
+
+
+async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_recount(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    db = mongo[mongo_db_name]
+    repository = MongoRouteRepository(db, recount_seconds=1.5)
+    await repository.create_indexes()
+    await db["routes"].insert_one({"_id": "old", "pool_id": "wurzen"})
+    pools = ["wurzen", "augustusburg"]
+    assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
+
+    assert await repository.insert({"_id": "c1", "pool_id": "augustusburg"}, [])
+    await repository.close("old")
+    await db["routes"].insert_one({"_id": "elsewhere", "pool_id": "wurzen"})  # another replica routed a case
+    assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 1}, "own writes count at once"
+
+    await asyncio.sleep(1.6)
+    assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 1}, "the recount sees the other"
+    await mongo.close()
+
+
+async def test_concurrent_routings_and_closings_keep_the_backlog_exact(infra: Infra, mongo_db_name: str) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    repository = MongoRouteRepository(mongo[mongo_db_name])
+    await repository.create_indexes()
+    pools = ["wurzen", "augustusburg"]
+    assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 0}
+
+    await asyncio.gather(*(repository.insert({"_id": f"c{n}", "pool_id": pools[n % 2]}, []) for n in range(20)))
+    await asyncio.gather(
+        *(repository.close(f"c{n}") for n in range(0, 20, 3)),
+        *(repository.close(f"c{n}") for n in range(0, 20, 3)),  # redelivered
+        *(repository.insert({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(5)),  # routed before
+    )
+
+    in_memory = await repository.open_cases(pools)
+    from_store = await MongoRouteRepository(mongo[mongo_db_name]).open_cases(pools)
+    await mongo.close()
+    assert in_memory == from_store == {"wurzen": 6, "augustusburg": 7}

@@ -61,7 +61,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     config_admin = ConfigAdmin(versions, active, config_file, utc_now, create_work_topics)
     runtime.on_start(config_admin.start)
     runtime.every("routing-config", settings.config_poll_seconds, config_admin.poll)
-    repository = MongoRouteRepository(runtime.db)
+    repository = MongoRouteRepository(runtime.db, recount_seconds=settings.backlog_recount_seconds)
     runtime.on_start(repository.create_indexes)
     route = RouteCase(repository, active, municipalities, topics, utc_now, runtime.outbox(repository.routes))
     tasks = MongoTaskRepository(runtime.db)

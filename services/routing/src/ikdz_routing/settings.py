@@ -28,3 +28,11 @@ class RoutingSettings(PlatformSettings, AuthSettings):
     deadline_check_seconds: float = Field(
         default=300.0, gt=0, description="How often open tasks and cases are checked against their deadlines."
     )
+    backlog_recount_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "How often routing recounts each pool's open cases in the store; in between it keeps the counts in "
+            "memory, exact for its own routings and closings. Other replicas' show up at the next recount."
+        ),
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,9 +17,22 @@ Document = dict[str, Any]
 
 
 class MongoRouteRepository:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    """Routes, plus each pool's backlog (open cases) kept in memory.
+
+    Counting a pool's cases is a full table scan on FerretDB v1, too slow for every decision. The
+    backlog is counted when first asked for and every ``recount_seconds``; in between this process
+    adjusts it with its own writes, under one lock, so it is exact for a single replica. With several
+    replicas each sees the others' routings and closings only at its next recount: the counts steer
+    load balancing, a few seconds' lag shifts which pool a case goes to, never whether it is routed.
+    """
+
+    def __init__(self, db: AsyncDatabase[Document], *, recount_seconds: float = 60.0) -> None:
         self.routes: AsyncCollection[Document] = db["routes"]
         self._closed: AsyncCollection[Document] = db["closed_routes"]
+        self._recount_seconds = recount_seconds
+        self._backlog: dict[str, int] = {}
+        self._counted_at = float("-inf")
+        self._backlog_lock = asyncio.Lock()
 
     async def create_indexes(self) -> None:
         await self.routes.create_index("pool_id", name="pool_id")
@@ -29,21 +44,40 @@ class MongoRouteRepository:
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         """Routed minus closed, per pool (closing inserts a record, see ``close``)."""
-        return {
-            pool_id: await self.routes.count_documents({"pool_id": pool_id})
-            - await self._closed.count_documents({"pool_id": pool_id})
-            for pool_id in pool_ids
+        pools = list(pool_ids)
+        async with self._backlog_lock:
+            stale = time.monotonic() - self._counted_at >= self._recount_seconds
+            if stale or any(pool not in self._backlog for pool in pools):
+                await self._count({*pools, *self._backlog})
+            return {pool: self._backlog[pool] for pool in pools}
+
+    async def _count(self, pools: set[str]) -> None:
+        """Count in the store; the caller holds the lock, so no write of this process is half counted."""
+        self._backlog = {
+            pool: await self.routes.count_documents({"pool_id": pool})
+            - await self._closed.count_documents({"pool_id": pool})
+            for pool in pools
         }
+        self._counted_at = time.monotonic()
 
     async def insert(self, route: Document, outbox: list[Document]) -> bool:
-        try:
-            await self.routes.insert_one({**route, **new_document_outbox(outbox)})
-        except DuplicateKeyError:
-            return False
+        async with self._backlog_lock:
+            try:
+                await self.routes.insert_one({**route, **new_document_outbox(outbox)})
+            except DuplicateKeyError:
+                return False
+            self._adjust(route.get("pool_id"), +1)
         return True
 
     async def close(self, case_id: str) -> None:
         """Record that the case left its pool's backlog; the route document keeps its single writer."""
         route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
-        if route is not None and route.get("pool_id"):
-            await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]})
+        if route is None or not route.get("pool_id"):
+            return
+        async with self._backlog_lock:
+            if await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]}):
+                self._adjust(route["pool_id"], -1)
+
+    def _adjust(self, pool_id: str | None, delta: int) -> None:
+        if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for
+            self._backlog[pool_id] += delta
