@@ -52,12 +52,12 @@ class MongoRouteRepository:
             return {pool: self._backlog[pool] for pool in pools}
 
     async def _count(self, pools: set[str]) -> None:
-        """Count in the store; the caller holds the lock, so no write of this process is half counted."""
-        self._backlog = {
-            pool: await self.routes.count_documents({"pool_id": pool})
-            - await self._closed.count_documents({"pool_id": pool})
-            for pool in pools
-        }
+        """Count in the store; the caller holds the lock, so no write of this process is half counted.
+        Two grouped counts, whatever the number of pools (a state-wide configuration has hundreds)."""
+        wanted = sorted(pools)
+        routed = await _count_by_pool(self.routes, wanted)
+        closed = await _count_by_pool(self._closed, wanted)
+        self._backlog = {pool: routed.get(pool, 0) - closed.get(pool, 0) for pool in wanted}
         self._counted_at = time.monotonic()
 
     async def insert(self, route: Document, outbox: list[Document]) -> bool:
@@ -81,3 +81,10 @@ class MongoRouteRepository:
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for
             self._backlog[pool_id] += delta
+
+
+async def _count_by_pool(collection: AsyncCollection[Document], pool_ids: list[str]) -> dict[str, int]:
+    cursor = await collection.aggregate(
+        [{"$match": {"pool_id": {"$in": pool_ids}}}, {"$group": {"_id": "$pool_id", "n": {"$sum": 1}}}]
+    )
+    return {str(row["_id"]): int(row["n"]) async for row in cursor}
