@@ -258,7 +258,8 @@ async def seed(db: AsyncDatabase[dict[str, Any]], config_file: Path, topic_prefi
         await route(case_submitted(case))
         stored = await db["routes"].find_one({"_id": case.case_id})
         assert stored is not None and stored["pool_id"] == case.pool, (case, stored and stored["decision"])
-    accept = AcceptTaskRequest(MongoTaskRepository(db), ActiveConfig(load_routing_config(config_file, municipalities)))
+    active = ActiveConfig(load_routing_config(config_file, municipalities))
+    accept = AcceptTaskRequest(MongoTaskRepository(db), active, lambda: datetime.now(UTC))
     for task in TASKS:
         assert await accept(task_requested(task))
 
@@ -604,7 +605,8 @@ async def test_four_eyes_cannot_be_bypassed_through_the_api_or_the_pages(world: 
     approver = person("aug-approver-2", Role.APPROVER)
     task = SeededTask("t-four-eyes", CASE["c-wur-at-aug"], done=False)
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
-    assert await AcceptTaskRequest(MongoTaskRepository(world.db), active)(task_requested(task, preparer="aug-preparer"))
+    accept = AcceptTaskRequest(MongoTaskRepository(world.db), active, lambda: datetime.now(UTC))
+    assert await accept(task_requested(task, preparer="aug-preparer"))
     url = f"/api/v1/tasks/{task.task_id}"
     decision = {"outcome": "approved", "reason": "passt"}
 

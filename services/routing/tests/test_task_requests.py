@@ -16,9 +16,10 @@ from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.tasks import AcceptTaskRequest
 
-from .fakes import FakeTaskRepository
+from .fakes import FakeClock, FakeTaskRepository
 
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
+PILOT = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
 ROUTE = {
     "_id": "case-1",
     "owner_ags": WURZEN,
@@ -56,9 +57,7 @@ def request(**changes: Any) -> CloudEvent[TaskRequested]:
 
 async def test_a_task_for_the_routed_case_lands_in_its_pool_under_the_agreement() -> None:
     tasks = in_memory_tasks()
-    assert await AcceptTaskRequest(tasks, ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities())))(
-        request()
-    )
+    assert await AcceptTaskRequest(tasks, PILOT, FakeClock())(request())
     [created] = tasks.created
     assert (created.pool_id, created.owner_ags, created.agreement_ref) == ("augustusburg", WURZEN, "ZV W->A")
     assert tasks.anchors == [ROUTE["audit_hash"]]  # the task's audit chain hangs off the routing decision
@@ -76,7 +75,5 @@ async def test_a_task_for_the_routed_case_lands_in_its_pool_under_the_agreement(
 async def test_a_task_that_does_not_match_its_routed_case_is_refused(changes: dict[str, Any], message: str) -> None:
     tasks = in_memory_tasks()
     with pytest.raises(PoisonMessage, match=message.replace("(", r"\(").replace(")", r"\)")):
-        await AcceptTaskRequest(tasks, ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities())))(
-            request(**changes)
-        )
+        await AcceptTaskRequest(tasks, PILOT, FakeClock())(request(**changes))
     assert tasks.created == []

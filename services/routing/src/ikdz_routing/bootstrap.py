@@ -68,7 +68,12 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     runtime.on_start(tasks.create_indexes)
     task_outbox = runtime.outbox(tasks.changes)
     stream.register(
-        runtime.broker, topics, runtime.group_id, route, CloseCase(repository), AcceptTaskRequest(tasks, active)
+        runtime.broker,
+        topics,
+        runtime.group_id,
+        route,
+        CloseCase(repository),
+        AcceptTaskRequest(tasks, active, utc_now),
     )
     runtime.every("deadline-check", settings.deadline_check_seconds, CheckDeadlines(tasks, repository, active, utc_now))
     app = runtime.create_app(
@@ -78,7 +83,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
 
     if resolve_actor is None:
         resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)))
-    act = ActOnTask(tasks, topics, utc_now, task_outbox)
+    act = ActOnTask(tasks, topics, utc_now, task_outbox, active)
     worklists = Worklists(tasks)
     lights = DeadlineLights(active, utc_now)
     coordination = Coordination(worklists, lights)

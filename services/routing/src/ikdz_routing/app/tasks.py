@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +17,9 @@ from ikdz_platform.outbox import outbox_entry
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, Notifier
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError, TaskRepository
+from ikdz_routing.domain.assignment import assignment_problem, pick_assignee
 from ikdz_routing.domain.calendar import SAXONY_TZ
+from ikdz_routing.domain.config import Pool
 from ikdz_routing.domain.deadlines import deadline_after
 from ikdz_routing.domain.tasks import (
     Action,
@@ -25,6 +29,7 @@ from ikdz_routing.domain.tasks import (
     Task,
     TaskChange,
     TaskDefinition,
+    TaskRuleError,
     TaskState,
     decide,
     evolve,
@@ -38,9 +43,10 @@ RETRIES = 3
 class AcceptTaskRequest:
     """Put a requested task into the worklist of the pool that processes its case."""
 
-    def __init__(self, repository: TaskRepository, active: ActiveConfig) -> None:
+    def __init__(self, repository: TaskRepository, active: ActiveConfig, clock: Clock) -> None:
         self._repository = repository
         self._active = active
+        self._clock = clock
 
     async def __call__(self, event: CloudEvent[TaskRequested]) -> bool:
         request = event.data
@@ -76,7 +82,37 @@ class AcceptTaskRequest:
             requested_at=event.time,
             target_date=self._target(request, event.time),
         )
-        return await self._repository.create(definition, route.get("audit_hash"))
+        if not await self._repository.create(definition, route.get("audit_hash")):
+            return False
+        pool = self._active.current.pool(definition.pool_id)
+        if pool is not None and pool.assign_on_arrival:
+            await self._assign_on_arrival(pool, definition)
+        return True
+
+    async def _assign_on_arrival(self, pool: Pool, definition: TaskDefinition) -> None:
+        """Give the new task to the fitting member with the least load; else it waits to be claimed."""
+        open_tasks: Counter[str] = Counter()
+        for records in (await self._repository.in_pools([pool.id])).values():
+            task = replay(TaskDefinition.model_validate(records[0]["definition"]), [_change(r) for r in records[1:]])
+            if task.state is TaskState.CLAIMED and task.assignee:
+                open_tasks[task.assignee] += 1
+        picked = pick_assignee(pool, definition, open_tasks)
+        loaded = await self._repository.load(definition.task_id)
+        if picked is None or loaded is None or loaded[1]:
+            return  # nobody fits, or someone acted already
+        member, reason = picked
+        change = TaskChange(
+            task_id=definition.task_id,
+            version=1,
+            action=Action.ASSIGNED,
+            actor="routing",
+            acting_ags=pool.processing_ags,
+            assignee=member.staff_id,
+            reason=reason,
+            at=self._clock(),
+        )
+        with suppress(ConcurrentChangeError):
+            await self._repository.append(change, definition, loaded[2], [], pool_id=pool.id)
 
     def _target(self, request: TaskRequested, requested_at: datetime) -> date | None:
         """The requester's due day, else the service's task target in the owner town's working days."""
@@ -99,11 +135,14 @@ class ActResult:
 class ActOnTask:
     """Apply a clerk's or coordinator's command; completions publish ``task.completed``."""
 
-    def __init__(self, repository: TaskRepository, topics: Topics, clock: Clock, relay: Notifier) -> None:
+    def __init__(
+        self, repository: TaskRepository, topics: Topics, clock: Clock, relay: Notifier, active: ActiveConfig
+    ) -> None:
         self._repository = repository
         self._topics = topics
         self._clock = clock
         self._relay = relay
+        self._active = active
 
     async def __call__(self, task_id: str, command: Command, actor: Actor) -> ActResult:
         for _ in range(RETRIES):
@@ -117,6 +156,10 @@ class ActOnTask:
             change = decide(task, command, actor, self._clock())
             if change is None:
                 return ActResult(task, changed=False)
+            if change.action in {Action.CLAIMED, Action.ASSIGNED, Action.HANDED_OVER} and change.assignee:
+                problem = assignment_problem(self._active.current.pool(task.pool_id), definition, change.assignee)
+                if problem:
+                    raise TaskRuleError("invalid", problem)
             outbox = self._completion(definition, change, actor) if change.action is Action.COMPLETED else []
             try:
                 await self._repository.append(change, definition, last_hash, outbox, pool_id=task.pool_id)
