@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Self
@@ -242,8 +242,16 @@ class Stack:
     def start_services(self, ready_timeout: float = 120.0) -> None:
         """Spawn every service at once, then wait until each answers ``/readyz`` (one shared deadline)."""
         log_dir = self.data_dir / "logs"
-        env = self.env()
-        for spec in self.specs:
+        # Ports are fixed first, so every service learns where the others answer
+        # (<NAME>_PUBLIC_BASE_URL, e.g. intake fetches documents from trade-registration).
+        specs = [spec if spec.port else replace(spec, port=free_port()) for spec in self.specs]
+        peers = {
+            name: f"http://{LOOPBACK}:{spec.port}"
+            for spec in specs
+            if (name := f"{spec.name.upper()}_PUBLIC_BASE_URL") not in os.environ  # an explicit setting wins
+        }
+        env = {**peers, **self.env()}
+        for spec in specs:
             process = ServiceProcess(spec, env=env, log_dir=log_dir, cwd=self.cwd)
             self.services[spec.name] = process
             process.start()

@@ -7,7 +7,7 @@ the same write, queues a ``case.status`` "In Bearbeitung" that names the process
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -117,6 +117,10 @@ class AcceptWorkItem:
         return True
 
 
+WorkItemHandler = Callable[[str, CloudEvent[CaseSubmitted]], Awaitable[object]]
+"""Takes the pool id and the routed case; a service's own processing of its work items."""
+
+
 def consume_pools(
     runtime: ServiceRuntime,
     service: ServiceId,
@@ -130,21 +134,21 @@ def consume_pools(
         cases, service, municipalities, runtime.topics.case_status, outbox.notify, lambda: datetime.now(UTC)
     )
     runtime.create_topics([runtime.topics.case_status])
-    for pool_id in pools:
-        topic = runtime.topics.work(service, pool_id)
-        runtime.create_topics([topic], with_dead_letters=True)
-        _subscribe_pool(runtime, pool_id, topic, accept)
+    subscribe_pools(runtime, service, pools, accept)
     return cases
 
 
-def _subscribe_pool(
-    runtime: ServiceRuntime,
-    pool_id: str,
-    topic: str,
-    accept: AcceptWorkItem,
-) -> None:
+def subscribe_pools(runtime: ServiceRuntime, service: ServiceId, pools: list[str], handler: WorkItemHandler) -> None:
+    """Consume the work topic of each pool with ``handler`` (topics and their dead-letter topics are created)."""
+    for pool_id in pools:
+        topic = runtime.topics.work(service, pool_id)
+        runtime.create_topics([topic], with_dead_letters=True)
+        _subscribe_pool(runtime, pool_id, topic, handler)
+
+
+def _subscribe_pool(runtime: ServiceRuntime, pool_id: str, topic: str, handler: WorkItemHandler) -> None:
     # One consumer group per service and pool, so ops can add replicas for one busy pool only.
     @subscribe(runtime.broker, topic, CaseSubmitted, group_id=f"{runtime.group_id}-{pool_id}")
     async def on_work_item(item: CloudEvent[CaseSubmitted]) -> None:
-        """Accept a case routed to this pool."""
-        await accept(pool_id, item)
+        """Take a case routed to this pool."""
+        await handler(pool_id, item)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige
-from ikdz_trade_registration.adapters.documents import IssuingContext, render_fee_notice, render_receipt
+from ikdz_trade_registration.adapters.documents import render_fee_notice, render_receipt
 from ikdz_trade_registration.domain.decision import RULESET_VERSION, decide
 from ikdz_trade_registration.domain.fees import Fee
+from ikdz_trade_registration.domain.issuing import IssuingContext
 from pypdf import PdfReader
 
 from .builders import AUGUSTUSBURG, FEES, TODAY, WURZEN, activity, decision_context, gmbh

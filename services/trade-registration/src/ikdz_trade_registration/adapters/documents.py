@@ -14,8 +14,6 @@ document can be re-created byte for byte.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import date
 from xml.sax.saxutils import escape
 
 from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige, NoticeKind
@@ -26,27 +24,14 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ikdz_trade_registration.domain.fees import COST_LAW, Authority, Fee
+from ikdz_trade_registration.domain.fees import COST_LAW, Fee
+from ikdz_trade_registration.domain.issuing import IssuingContext
 
 _DATE_LABEL = {
     NoticeKind.ANMELDUNG: "Beginn der Tätigkeit",
     NoticeKind.UMMELDUNG: "Datum der Änderung",
     NoticeKind.ABMELDUNG: "Datum der Betriebsaufgabe",
 }
-
-
-@dataclass(frozen=True)
-class IssuingContext:
-    """Who issues the document, for whom, under which agreement, by which rules."""
-
-    file_number: str
-    registration_id: str
-    owner_town: str
-    authority: Authority
-    issued_on: date
-    ruleset_version: str
-    processing_town: str | None = None
-    agreement_ref: str | None = None
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -231,3 +216,13 @@ def render_fee_notice(app: Gewerbeanzeige, ctx: IssuingContext, fee: Fee) -> byt
         ),
     ]
     return _build(story, f"Gebührenbescheid {ctx.file_number}")
+
+
+class PdfRenderer:
+    """The ``Renderer`` port over the two render functions."""
+
+    def receipt(self, app: Gewerbeanzeige, ctx: IssuingContext) -> bytes:
+        return render_receipt(app, ctx)
+
+    def fee_notice(self, app: Gewerbeanzeige, ctx: IssuingContext, fee: Fee) -> bytes:
+        return render_fee_notice(app, ctx, fee)

@@ -14,6 +14,7 @@ Abmeldungen are not checked for permits, Handwerk or nationality: the business e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -125,6 +126,23 @@ class DecisionContext:
     """Categories a clerk has already decided (e.g. ``NOT_A_TRADE`` answered with 'is_trade')."""
 
 
+def task_for(category: Category, filed_on: date, evidence_de: Iterable[str]) -> TaskSpec:
+    """The task of a decision-table row, due counted from the filing day."""
+    row = ROWS[category]
+    return TaskSpec(
+        kind=row.task.kind,
+        category=row.category,
+        title_de=row.task.title_de,
+        instructions_de=row.task.instructions_de,
+        required_skills=row.task.skills,
+        outcomes=tuple(TaskOutcomeSpec(code=code, label_de=label) for code, label in row.task.outcomes),
+        legal_basis=row.legal_basis,
+        blocks_receipt=row.outcome is Outcome.STOP,
+        due_on=filed_on + timedelta(days=row.task.due_in_days),
+        evidence_de=tuple(evidence_de),
+    )
+
+
 def classify(app: Gewerbeanzeige, wz: WzCatalogue) -> list[Finding]:
     """The trade-related findings: activity lines, declarations, persons (no validation, no fee)."""
     return _activity_findings(app, wz) + _declaration_findings(app)
@@ -222,20 +240,7 @@ def decide(app: Gewerbeanzeige, ctx: DecisionContext) -> Decision:
     stop = outcome is Outcome.STOP
 
     tasks = tuple(
-        TaskSpec(
-            kind=row.task.kind,
-            category=row.category,
-            title_de=row.task.title_de,
-            instructions_de=row.task.instructions_de,
-            required_skills=row.task.skills,
-            outcomes=tuple(TaskOutcomeSpec(code=code, label_de=label) for code, label in row.task.outcomes),
-            legal_basis=row.legal_basis,
-            blocks_receipt=row.outcome is Outcome.STOP,
-            due_on=app.filed_on + timedelta(days=row.task.due_in_days),
-            evidence_de=tuple(evidence[row.category]),
-        )
-        for row in (ROWS[c] for c in categories)
-        if not stop or row.outcome is Outcome.STOP
+        task_for(c, app.filed_on, evidence[c]) for c in categories if not stop or ROWS[c].outcome is Outcome.STOP
     )
     reasons = tuple(
         Reason(

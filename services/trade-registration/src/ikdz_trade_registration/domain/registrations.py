@@ -135,6 +135,40 @@ def duplicate_key(app: Gewerbeanzeige) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+def registration_key(registration: Registration) -> str:
+    """The :func:`duplicate_key` a stored registration holds while it is active."""
+    material = f"{registration.owner_ags}|{registration.holder_key}|{address_key(registration.address)}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def new_registration(app: Gewerbeanzeige, registration_id: str, file_number: str) -> Registration:
+    """The registration an accepted Anmeldung creates."""
+    return Registration(
+        registration_id=registration_id,
+        owner_ags=app.owner_ags,
+        file_number=file_number,
+        holder_key=holder_key(app),
+        holder_name=app.holder_name,
+        legal_form=app.legal_form,
+        address=app.establishment.address,
+        main_wz_code=app.main_activity.wz_code,
+        registered_on=app.effective_date,
+    )
+
+
+def changed_registration(registration: Registration, app: Gewerbeanzeige) -> Registration:
+    """The registration after an Ummeldung: site (a move within the town), name, legal form, main activity."""
+    return registration.model_copy(
+        update={
+            "address": app.establishment.address,
+            "holder_name": app.holder_name,
+            "holder_key": holder_key(app),
+            "legal_form": app.legal_form,
+            "main_wz_code": app.main_activity.wz_code,
+        }
+    )
+
+
 def find_duplicate(app: Gewerbeanzeige, registrations: Iterable[Registration]) -> Registration | None:
     """The active registration an Anmeldung would duplicate, if any."""
     if app.kind is not NoticeKind.ANMELDUNG:

@@ -1,0 +1,117 @@
+"""The case file, the register and the documents in the service's own MongoDB-protocol database.
+
+FerretDB v1 keeps inserts atomic but can lose one of two concurrent updates of a document, so the
+case file is write-once steps (each with its outbox, see ikdz_platform.outbox), the uniqueness of an
+active registration is an inserted key document (``_id`` = duplicate key), and a registration
+document is updated only by the one step that changes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bson import Binary
+from ikdz_platform.inbox import insert_once
+from ikdz_platform.outbox import new_document_outbox
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from ikdz_trade_registration.app.ports import Document, StoredDocument
+from ikdz_trade_registration.domain.flow import RegisterChange
+from ikdz_trade_registration.domain.registrations import Registration
+
+
+class MongoSteps:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection: AsyncCollection[Document] = db["steps"]
+
+    async def create_indexes(self) -> None:
+        await self.collection.create_index("case_id", name="case_id")
+        await self.collection.create_index("outbox_pending", name="outbox_pending")
+
+    async def get(self, step_id: str) -> Document | None:
+        return await self.collection.find_one({"_id": step_id}, projection={"outbox": 0})
+
+    async def record(self, step: Document, outbox: list[Document]) -> bool:
+        try:
+            await self.collection.insert_one({**step, **new_document_outbox(outbox)})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def of_case(self, case_id: str) -> list[Document]:
+        steps = await self.collection.find({"case_id": case_id}, projection={"outbox": 0}).to_list()
+        return sorted(steps, key=lambda step: step["at"])
+
+
+class MongoRegister:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._registrations: AsyncCollection[Document] = db["registrations"]
+        self._keys: AsyncCollection[Document] = db["registration_keys"]
+
+    async def create_indexes(self) -> None:
+        await self._registrations.create_index("holder_key", name="holder_key")
+
+    async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
+        query = {"$or": [{"holder_key": {"$in": list(holder_keys)}}, {"_id": {"$in": list(registration_ids)}}]}
+        return [_registration(doc) for doc in await self._registrations.find(query).to_list()]
+
+    async def get(self, registration_id: str) -> Registration | None:
+        doc = await self._registrations.find_one({"_id": registration_id})
+        return _registration(doc) if doc else None
+
+    async def claim(self, key: str, registration_id: str) -> str:
+        if await insert_once(self._keys, key, {"registration_id": registration_id}):
+            return registration_id
+        holder = await self._keys.find_one({"_id": key})
+        if holder is None:  # released between our insert and read: try once more
+            return registration_id if await insert_once(self._keys, key, {"registration_id": registration_id}) else key
+        return str(holder["registration_id"])
+
+    async def apply(self, change: RegisterChange) -> None:
+        registration = change.registration
+        fields = registration.model_dump(mode="json")
+        if change.action == "create":
+            await insert_once(self._registrations, registration.registration_id, fields)
+        else:
+            await self._registrations.update_one({"_id": registration.registration_id}, {"$set": fields})
+        if change.release_key is not None:
+            await self._keys.delete_one({"_id": change.release_key, "registration_id": registration.registration_id})
+        if change.hold_key is not None and change.action != "create":
+            await insert_once(self._keys, change.hold_key, {"registration_id": registration.registration_id})
+
+
+def _registration(doc: Document) -> Registration:
+    return Registration.model_validate({k: v for k, v in doc.items() if k != "_id"}, strict=False)
+
+
+class MongoDocuments:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._documents: AsyncCollection[Document] = db["documents"]
+
+    async def put(self, document: StoredDocument) -> None:
+        fields: dict[str, Any] = {
+            "case_id": document.case_id,
+            "kind": document.kind,
+            "title_de": document.title_de,
+            "media_type": document.media_type,
+            "created_at": document.created_at,
+            "content": Binary(document.content),
+        }
+        await insert_once(self._documents, document.document_id, fields)
+
+    async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
+        doc = await self._documents.find_one({"_id": document_id, "case_id": case_id})
+        if doc is None:
+            return None
+        return StoredDocument(
+            document_id=document_id,
+            case_id=case_id,
+            kind=doc["kind"],
+            title_de=doc["title_de"],
+            media_type=doc["media_type"],
+            created_at=doc["created_at"],
+            content=bytes(doc["content"]),
+        )

@@ -1,0 +1,90 @@
+"""In-memory fakes of trade-registration's ports; they record what they were given."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from ikdz_trade_registration.app.ports import StoredDocument
+from ikdz_trade_registration.domain.flow import RegisterChange
+from ikdz_trade_registration.domain.registrations import Registration
+
+
+class FakeSteps:
+    def __init__(self) -> None:
+        self.steps: dict[str, dict[str, Any]] = {}
+
+    async def get(self, step_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.steps.get(step_id))
+
+    async def record(self, step: dict[str, Any], outbox: list[dict[str, Any]]) -> bool:
+        if step["_id"] in self.steps:
+            return False
+        self.steps[step["_id"]] = {**copy.deepcopy(step), "outbox": outbox}
+        return True
+
+    async def of_case(self, case_id: str) -> list[dict[str, Any]]:
+        return sorted((s for s in self.steps.values() if s["case_id"] == case_id), key=lambda s: s["at"])
+
+    def outbox(self, case_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for s in self.steps.values() if case_id in {None, s["case_id"]} for e in s["outbox"]]
+
+
+class FakeRegister:
+    def __init__(self) -> None:
+        self.registrations: dict[str, Registration] = {}
+        self.keys: dict[str, str] = {}
+        self.applied: list[RegisterChange] = []
+
+    async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
+        return [
+            r
+            for r in self.registrations.values()
+            if r.holder_key in holder_keys or r.registration_id in registration_ids
+        ]
+
+    async def get(self, registration_id: str) -> Registration | None:
+        return self.registrations.get(registration_id)
+
+    async def claim(self, key: str, registration_id: str) -> str:
+        return self.keys.setdefault(key, registration_id)
+
+    async def apply(self, change: RegisterChange) -> None:
+        self.applied.append(change)
+        registration = change.registration
+        if change.action != "create" or registration.registration_id not in self.registrations:
+            self.registrations[registration.registration_id] = registration
+        if change.release_key is not None and self.keys.get(change.release_key) == registration.registration_id:
+            del self.keys[change.release_key]
+        if change.hold_key is not None:
+            self.keys.setdefault(change.hold_key, registration.registration_id)
+
+
+class FakeDocuments:
+    def __init__(self) -> None:
+        self.documents: dict[str, StoredDocument] = {}
+
+    async def put(self, document: StoredDocument) -> None:
+        self.documents.setdefault(document.document_id, document)
+
+    async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
+        document = self.documents.get(document_id)
+        return document if document is not None and document.case_id == case_id else None
+
+
+class FakeRelay:
+    def __init__(self) -> None:
+        self.notified = 0
+
+    def notify(self) -> None:
+        self.notified += 1
+
+
+class FixedClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now

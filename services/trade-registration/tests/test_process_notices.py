@@ -1,0 +1,321 @@
+"""The automated flow against fakes: work item → decision → register, documents, events, tasks; task completion."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from ikdz_contracts.cloudevents import CloudEvent, new_event
+from ikdz_contracts.events import CaseSubmitted, TaskCompleted
+from ikdz_contracts.payloads.gewerbe import (
+    DeregistrationCause,
+    DeregistrationReason,
+    NoticeKind,
+    PreviousRegistration,
+    RegistrationReason,
+    to_payload,
+)
+from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.reference.wz import wz_catalogue
+from ikdz_contracts.services import ServiceId
+from ikdz_contracts.testing import case_submitted
+from ikdz_contracts.topics import Topics
+from ikdz_platform.consumer import PoisonMessage
+from ikdz_trade_registration.adapters.documents import PdfRenderer
+from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.app.effects import StepWriter
+from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
+from ikdz_trade_registration.app.tasks import CloseTask
+from pypdf import PdfReader
+
+from .builders import AUGUSTUSBURG, FEES, WURZEN, activity, anmeldung, person, site
+from .fakes import FakeDocuments, FakeRegister, FakeRelay, FakeSteps, FixedClock
+
+AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
+TOPICS = Topics("t.")
+MUNICIPALITIES = load_municipalities()
+
+
+@dataclass
+class Service:
+    steps: FakeSteps = field(default_factory=FakeSteps)
+    register: FakeRegister = field(default_factory=FakeRegister)
+    documents: FakeDocuments = field(default_factory=FakeDocuments)
+    relay: FakeRelay = field(default_factory=FakeRelay)
+    clock: FixedClock = field(default_factory=FixedClock)
+    numbers: int = 0
+
+    def __post_init__(self) -> None:
+        wz = wz_catalogue()
+        planner = Planner(self.register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
+        writer = StepWriter(self.documents, PdfRenderer(), export_message, wz, FEES, MUNICIPALITIES, TOPICS)
+        self.process = ProcessWorkItem(self.steps, self.register, planner, writer, self.relay, self.clock)
+        self.close = CloseTask(self.steps, self.register, planner, writer, self.relay, self.clock)
+
+    def work_item(
+        self, payload: dict[str, Any], owner: str = WURZEN, processing: str = AUGUSTUSBURG
+    ) -> CloudEvent[CaseSubmitted]:
+        self.numbers += 1
+        case_id = f"case-{self.numbers}"
+        data = case_submitted(
+            case_id=case_id, owner_ags=owner, file_number=f"WUR-GEW-2026-{self.numbers:06d}", payload=payload
+        )
+        return new_event(
+            data,
+            source="urn:ikdz:routing",
+            subject=case_id,
+            ownerags=owner,
+            processingags=processing,
+            agreementref=AGREEMENT if owner != processing else None,
+        )
+
+    async def file(self, payload: dict[str, Any], **towns: str) -> str:
+        item = self.work_item(payload, **towns)
+        assert await self.process("augustusburg", item)
+        return item.data.case_id
+
+    def events(self, case_id: str, topic: str | None = None) -> list[dict[str, Any]]:
+        return [json.loads(e["value"]) for e in self.steps.outbox(case_id) if topic in {None, e["topic"]}]
+
+    def types(self, case_id: str) -> list[str]:
+        return [event["type"].removeprefix("de.ikdz.") for event in self.events(case_id)]
+
+    def statuses(self, case_id: str) -> list[dict[str, Any]]:
+        return [e["data"] for e in self.events(case_id, TOPICS.case_status)]
+
+    def tasks(self, case_id: str) -> list[dict[str, Any]]:
+        return [e["data"] for e in self.events(case_id, TOPICS.task_requested)]
+
+    async def complete(self, task: dict[str, Any], outcome: str) -> bool:
+        data = TaskCompleted(
+            task_id=task["task_id"],
+            case_id=task["case_id"],
+            service=ServiceId.TRADE_REGISTRATION,
+            kind=task["kind"],
+            outcome=outcome,
+            reason="geprüft",
+            completed_by="aug-clerk-01",
+            acting_ags=AUGUSTUSBURG,
+            completed_at=datetime(2026, 11, 26, 10, tzinfo=UTC),
+        )
+        self.clock.now = datetime(2026, 11, 26, 10, tzinfo=UTC)
+        return await self.close(new_event(data, source="urn:ikdz:routing", subject=task["case_id"], ownerags=WURZEN))
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", " ")
+
+
+async def test_a_permit_free_anmeldung_is_registered_receipted_charged_and_reported_without_a_human() -> None:
+    service = Service()
+
+    case_id = await service.file(to_payload(anmeldung()))
+
+    assert service.types(case_id)[:4] == [
+        "case.status.v1",
+        "gewerbe.registered.v1",
+        "gewerbe.receipt.issued.v1",
+        "gewerbe.fee.notice.issued.v1",
+    ]
+    statuses = service.statuses(case_id)
+    assert [s["state"] for s in statuses] == ["in_progress", "completed"]
+    final = statuses[-1]
+    assert [d["title_de"] for d in final["documents"]] == [
+        "Empfangsbestätigung zur Gewerbeanmeldung",
+        "Gebührenbescheid",
+    ]
+    assert "Sie müssen nichts weiter tun" in final["message_de"]
+    assert not service.tasks(case_id)
+    recipients = {e["data"]["recipient"] for e in service.events(case_id, TOPICS.gewerbe_recipients)}
+    assert {"sta", "fa", "ihk", "dguv"} <= recipients
+    assert "hwk" not in recipients and "abh" not in recipients
+    message = next(e for e in service.events(case_id, TOPICS.gewerbe_recipients) if e["data"]["recipient"] == "fa")
+    assert "<nachrichtentyp>fa.gewerbemeldung.0100</nachrichtentyp>" in message["data"]["content"]
+    assert all(e["agreementref"] == AGREEMENT and e["processingags"] == AUGUSTUSBURG for e in service.events(case_id))
+
+    receipt, fee_notice = (service.documents.documents[d["document_id"]] for d in final["documents"])
+    for document in (receipt, fee_notice):
+        text = pdf_text(document.content)
+        assert "Stadt Wurzen" in text and "Augustusburg" in text and AGREEMENT in text
+        assert "WUR-GEW-2026-000001" in text
+    assert "40,00" in pdf_text(fee_notice.content)
+    [registration] = service.register.registrations.values()
+    assert (registration.owner_ags, registration.main_wz_code) == (WURZEN, "62.01.9")
+    assert service.register.keys  # the business holds its duplicate key
+
+
+async def test_a_redelivered_work_item_changes_nothing() -> None:
+    service = Service()
+    item = service.work_item(to_payload(anmeldung()))
+
+    assert await service.process("augustusburg", item)
+    assert not await service.process("augustusburg", item)
+
+    assert len(service.steps.steps) == 1
+    assert len(service.register.registrations) == 1
+
+
+async def test_a_second_anmeldung_of_the_same_business_is_refused_in_german_and_registers_nothing() -> None:
+    service = Service()
+    await service.file(to_payload(anmeldung()))
+
+    second = await service.file(to_payload(anmeldung(activities=(activity("Webdesign", "62.01.9"),))))
+
+    [_, refused] = service.statuses(second)
+    assert refused["state"] == "rejected"
+    assert "bereits eine Gewerbeanmeldung vor" in refused["message_de"]
+    assert "Ummeldung" in refused["message_de"]
+    assert service.types(second) == ["case.status.v1", "case.status.v1"]
+    assert len(service.register.registrations) == 1
+
+
+async def test_a_security_business_gets_its_receipt_and_a_permit_task_whose_completion_closes_the_case() -> None:
+    service = Service()
+    security = anmeldung(activities=(activity("Objektschutz und Veranstaltungsschutz", "80.10.0"),))
+
+    case_id = await service.file(to_payload(security))
+
+    [task] = service.tasks(case_id)
+    assert (task["kind"], task["pool_id"], task.get("legal_deadline")) == ("gewerbe.permit_check", "augustusburg", None)
+    assert "gewerbe.erlaubnis" in task["required_skills"]
+    assert {o["code"] for o in task["outcomes"]} >= {"permit_present", "prohibition_review"}
+    assert task["context"]["agreement_ref"] == AGREEMENT
+    waiting = service.statuses(case_id)[-1]
+    assert waiting["state"] == "awaiting_clerk"
+    assert len(waiting["documents"]) == 2  # the receipt does not wait for the permit check
+    assert "gewerbe.task.opened.v1" in service.types(case_id)
+
+    assert await service.complete(task, "permit_present")
+    assert not await service.complete(task, "permit_present")  # redelivered
+
+    assert [s["state"] for s in service.statuses(case_id)] == ["in_progress", "awaiting_clerk", "completed"]
+    assert service.types(case_id)[-2:] == ["gewerbe.task.closed.v1", "case.status.v1"]
+
+
+async def test_the_case_completes_only_when_its_last_task_is_decided() -> None:
+    service = Service()
+    car_dealer = anmeldung(
+        activities=(activity("An- und Verkauf von Gebrauchtwagen", "45.11.0"),),
+        persons=(person(nationalities=("TR",)),),
+    )
+    case_id = await service.file(to_payload(car_dealer))
+    tasks = service.tasks(case_id)
+    assert {t["kind"] for t in tasks} == {"gewerbe.reliability_check", "gewerbe.residence_title_check"}
+
+    await service.complete(tasks[0], tasks[0]["outcomes"][0]["code"])
+    assert service.statuses(case_id)[-1]["state"] == "awaiting_clerk"
+    for task in tasks[1:]:
+        await service.complete(task, task["outcomes"][0]["code"])
+    assert service.statuses(case_id)[-1]["state"] == "completed"
+
+
+async def test_a_possible_freelancer_waits_for_a_clerk_and_is_receipted_once_the_trade_is_confirmed() -> None:
+    service = Service()
+    case_id = await service.file(to_payload(anmeldung(activities=(activity("Steuerberatung", "69.20.3"),))))
+    [task] = service.tasks(case_id)
+    waiting = service.statuses(case_id)[-1]
+    assert task["kind"] == "gewerbe.trade_status_review" and task["legal_deadline"] == "2026-11-28"
+    assert waiting["state"] == "awaiting_clerk" and not waiting.get("documents")
+    assert not service.register.registrations
+
+    await service.complete(task, "is_trade")
+
+    final = service.statuses(case_id)[-1]
+    assert final["state"] == "completed" and len(final["documents"]) == 2
+    assert len(service.register.registrations) == 1
+
+
+async def test_a_freelancer_confirmed_as_such_is_told_to_go_to_the_finanzamt() -> None:
+    service = Service()
+    case_id = await service.file(to_payload(anmeldung(activities=(activity("Steuerberatung", "69.20.3"),))))
+    [task] = service.tasks(case_id)
+
+    await service.complete(task, "reject")
+
+    final = service.statuses(case_id)[-1]
+    assert final["state"] == "rejected" and "Finanzamt" in final["message_de"]
+    assert not service.register.registrations
+
+
+async def test_an_abmeldung_closes_the_registration_and_frees_the_business_for_a_new_anmeldung() -> None:
+    service = Service()
+    first = await service.file(to_payload(anmeldung()))
+    registration_id = service.events(first, TOPICS.gewerbe_events)[0]["data"]["registration_id"]
+    closing = anmeldung(
+        kind=NoticeKind.ABMELDUNG,
+        effective_date=date(2026, 11, 30),
+        registration_reason=None,
+        deregistration_reason=DeregistrationReason.VOLLSTAENDIGE_AUFGABE,
+        deregistration_cause=DeregistrationCause.ALTER,
+        previous_registration=PreviousRegistration(registration_id=registration_id),
+    )
+
+    case_id = await service.file(to_payload(closing))
+
+    deregistered = next(e["data"] for e in service.events(case_id, TOPICS.gewerbe_events))
+    assert (deregistered["registration_id"], deregistered["ex_officio"]) == (registration_id, False)
+    assert service.register.registrations[registration_id].deregistered_on == date(2026, 11, 30)
+    assert not service.register.keys
+    again = await service.file(to_payload(anmeldung()))
+    assert service.statuses(again)[-1]["state"] == "completed"
+
+
+async def test_an_abmeldung_of_an_unknown_business_is_refused_in_german() -> None:
+    service = Service()
+    closing = anmeldung(
+        kind=NoticeKind.ABMELDUNG,
+        registration_reason=None,
+        deregistration_reason=DeregistrationReason.VOLLSTAENDIGE_AUFGABE,
+        deregistration_cause=DeregistrationCause.ALTER,
+    )
+
+    case_id = await service.file(to_payload(closing))
+
+    final = service.statuses(case_id)[-1]
+    assert final["state"] == "rejected"
+    assert "kein angemeldeter Gewerbebetrieb bekannt" in final["message_de"]
+    assert not service.register.applied
+
+
+async def test_a_move_from_wurzen_to_augustusburg_also_closes_the_registration_in_wurzen() -> None:
+    service = Service()
+    await service.file(to_payload(anmeldung()))
+    [old] = service.register.registrations.values()
+    moved = anmeldung(
+        owner_ags=AUGUSTUSBURG,
+        establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
+        registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
+        previous_address=site(WURZEN),
+    )
+
+    case_id = await service.file(to_payload(moved), owner=AUGUSTUSBURG, processing=AUGUSTUSBURG)
+
+    closed = [e for e in service.events(case_id, TOPICS.gewerbe_events) if e["type"].endswith("deregistered.v1")]
+    assert [(e["ownerags"], e["data"]["registration_id"], e["data"]["ex_officio"]) for e in closed] == [
+        (WURZEN, old.registration_id, True)
+    ]
+    assert service.register.registrations[old.registration_id].deregistered_on == date(2026, 11, 30)
+    assert service.statuses(case_id)[-1]["state"] == "completed"
+
+
+async def test_a_payload_that_does_not_fit_the_contract_goes_to_a_clerk_instead_of_the_dead_letters() -> None:
+    service = Service()
+
+    case_id = await service.file({"activity": "Webdesign"})
+
+    [task] = service.tasks(case_id)
+    assert task["kind"] == "gewerbe.clarify_with_applicant"
+    assert any("kind" in line for line in task["context"]["evidence"])
+    assert service.statuses(case_id)[-1]["state"] == "awaiting_clerk"
+
+
+async def test_a_task_that_trade_registration_never_opened_is_poison() -> None:
+    service = Service()
+    case_id = await service.file(to_payload(anmeldung()))
+
+    with pytest.raises(PoisonMessage):
+        await service.complete({"task_id": "nope", "case_id": case_id, "kind": "gewerbe.permit_check"}, "x")
