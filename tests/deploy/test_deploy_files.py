@@ -252,6 +252,7 @@ def test_compose_prod_overlay_requires_the_secrets_and_switches_every_service_to
         "MONGODB_PASSWORD": "0123abcd" * 3,
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
+        "IKDZ_INTERNAL_API_TOKEN": "i" * 64,
         "INTAKE_PUBLIC_BASE_URL": "https://ikdz.example.de",
         "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
     }
@@ -331,6 +332,7 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         "MONGODB_PASSWORD": "0123abcd" * 3,
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
+        "IKDZ_INTERNAL_API_TOKEN": "i" * 64,
         "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
     }
     prod = _compose_config(compose_cli, tmp_path, "prod", INTAKE_PUBLIC_BASE_URL="https://ikdz.example.de", **secrets)

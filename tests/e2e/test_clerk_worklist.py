@@ -20,7 +20,7 @@ from ikdz_platform.testing.topics import TopicReader
 from ikdz_platform.web.browser_testing import assert_no_axe_violations
 from playwright.async_api import Page
 
-from .cases import submit, wait_for_state
+from .cases import SECURITY, gewerbe_case, submit, wait_for_state
 from .conftest import RunningStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.infra, pytest.mark.browser]
@@ -53,12 +53,13 @@ async def test_an_augustusburg_clerk_decides_a_wurzen_task_in_the_browser(
 ) -> None:
     def file_two_cases() -> tuple[dict[str, object], dict[str, object]]:
         with running_stack.client("intake") as intake:
-            first = submit(intake, key="e2e-clerk-000001")
-            first_status = wait_for_state(intake, first, "in_progress")
-            second = submit(intake, key="e2e-clerk-000002")
+            # The first case stays open (its permit check waits for a Wurzen clerk), so it counts in Wurzen's backlog.
+            first = submit(intake, gewerbe_case(200, activities=SECURITY), key="e2e-clerk-000001")
+            first_status = wait_for_state(intake, first, "awaiting_clerk")
+            second = submit(intake, gewerbe_case(201), key="e2e-clerk-000002")
             second_status = wait_for_state(intake, second, "in_progress")
-        assert first_status["history"][-1]["pool_id"] == "wurzen"  # a tie stays at home
-        assert second_status["history"][-1]["pool_id"] == "augustusburg"  # Wurzen's backlog is now longer
+        assert first_status["history"][1]["pool_id"] == "wurzen"  # a tie stays at home
+        assert second_status["history"][1]["pool_id"] == "augustusburg"  # Wurzen's backlog is now longer
         return first, second
 
     _, case = await asyncio.to_thread(file_two_cases)

@@ -56,11 +56,16 @@ class ServiceSpec:
     port_env: str | None = None
 
 
+STAFF_APIS = frozenset({"routing", "trade_registration"})
+"""Services with a staff API (OIDC bearer tokens)."""
+
+
 def default_services(environ: Mapping[str, str] | None = None) -> list[ServiceSpec]:
     """The five IKDZ services, ``ikdz_<name>.bootstrap:create_app``, ports from ``<NAME>_PORT`` (8000-8004).
 
     This runner is for development: unless an OIDC issuer is configured, routing signs in staff
-    with the local dev issuer (demo staff at ``/dev-login``).
+    with the local dev issuer (demo staff at ``/dev-login``), and trade-registration's document API
+    accepts its tokens.
     """
     environ = os.environ if environ is None else environ
     dev_auth = {} if environ.get("IKDZ_OIDC_ISSUER") else {"IKDZ_DEV_ISSUER": environ.get("IKDZ_DEV_ISSUER", "true")}
@@ -68,7 +73,7 @@ def default_services(environ: Mapping[str, str] | None = None) -> list[ServiceSp
     for name, default_port in DEFAULT_PORTS.items():
         port_env = f"{name.upper()}_PORT"
         port = int(environ.get(port_env, default_port))
-        env = dev_auth if name == "routing" else {}
+        env = dev_auth if name in STAFF_APIS else {}
         specs.append(ServiceSpec(name, f"ikdz_{name}.bootstrap:create_app", port, env=env, port_env=port_env))
     return specs
 

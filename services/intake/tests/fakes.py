@@ -6,6 +6,7 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from ikdz_contracts.services import ServiceId
 from ikdz_intake.app.ports import DuplicateKeyError
 from ikdz_intake.domain.case import StatusEntry
 
@@ -47,6 +48,19 @@ class FakeCaseRepository:
             return False
         self.statuses[event_id] = {"case_id": case_id, **entry.model_dump(mode="python")}
         return True
+
+
+class FakeDocumentSource:
+    """Documents as the issuing service holds them; records what was fetched."""
+
+    def __init__(self, documents: dict[tuple[str, str], bytes] | None = None) -> None:
+        self.documents = documents or {}
+        self.fetched: list[tuple[str, str]] = []
+
+    async def fetch(self, service: ServiceId, case_id: str, document_id: str) -> bytes | None:
+        del service
+        self.fetched.append((case_id, document_id))
+        return self.documents.get((case_id, document_id))
 
 
 class FakeRelay:

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from ikdz_contracts.events import CaseState
-from ikdz_intake.app.status import ViewCase
+from ikdz_intake.app.status import FetchDocument, ViewCase
 from ikdz_intake.domain.case import access_token
 from ikdz_intake.entrypoints.web import TEMPLATES_DIR, web_router
 from ikdz_platform.web import mount_web_assets, templates
 
-from .fakes import FakeCaseRepository
+from .fakes import FakeCaseRepository, FakeDocumentSource
 
 SECRET = b"0123456789abcdef"
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -38,6 +38,16 @@ async def pages() -> httpx.AsyncClient:
             "pool_id": "augustusburg",
             "occurred_at": T0 + timedelta(seconds=2),
         },
+        {
+            "state": CaseState.COMPLETED,
+            "label_de": "Abgeschlossen",
+            "processing_town": "Augustusburg",
+            "pool_id": "augustusburg",
+            "occurred_at": T0 + timedelta(seconds=3),
+            "documents": [
+                {"document_id": "doc-receipt", "title_de": "Empfangsbestätigung", "media_type": "application/pdf"}
+            ],
+        },
     ]
     await repo.insert(
         {
@@ -53,7 +63,9 @@ async def pages() -> httpx.AsyncClient:
         [],
     )
     app = FastAPI()
-    app.include_router(web_router(ViewCase(repo, SECRET), templates(TEMPLATES_DIR)))
+    view = ViewCase(repo, SECRET)
+    source = FakeDocumentSource({("c1", "doc-receipt"): b"%PDF-1.4 receipt", ("c1", "doc-other"): b"%PDF-1.4 other"})
+    app.include_router(web_router(view, FetchDocument(view, source), templates(TEMPLATES_DIR)))
     mount_web_assets(app)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
@@ -75,7 +87,24 @@ async def test_the_status_page_shows_state_processing_town_and_who_is_responsibl
     assert "In Bearbeitung" in html
     assert "Augustusburg bearbeitet Ihren Antrag im Auftrag von Wurzen" in html
     assert "25.11.2026, 10:30 Uhr" in html  # German local time
-    assert html.count('aria-current="step"') == 1
+    assert "Ihre Dokumente" in html
+    token = access_token(SECRET, "c1")
+    assert f'href="/vorgaenge/c1/dokumente/doc-receipt?token={token}"' in html
+
+
+async def test_a_document_is_served_only_with_the_token_and_only_if_the_case_announced_it(
+    pages: httpx.AsyncClient,
+) -> None:
+    token = access_token(SECRET, "c1")
+
+    pdf = await pages.get("/vorgaenge/c1/dokumente/doc-receipt", params={"token": token})
+    wrong_token = await pages.get("/vorgaenge/c1/dokumente/doc-receipt", params={"token": "falsch"})
+    not_announced = await pages.get("/vorgaenge/c1/dokumente/doc-other", params={"token": token})
+
+    assert (pdf.status_code, pdf.headers["content-type"], pdf.content) == (200, "application/pdf", b"%PDF-1.4 receipt")
+    assert pdf.headers["cache-control"] == "private, no-store"
+    assert (wrong_token.status_code, not_announced.status_code) == (404, 404)
+    assert "Vorgang nicht gefunden" in not_announced.text
 
 
 async def test_a_wrong_token_shows_a_german_not_found_page(pages: httpx.AsyncClient) -> None:

@@ -9,14 +9,16 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.reference.wz import wz_catalogue
+from ikdz_contracts.services import ServiceId
 from ikdz_platform.http import BodySizeLimit
 from ikdz_platform.logs import configure_logging
 from ikdz_platform.runtime import ServiceRuntime
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets, templates
 
+from ikdz_intake.adapters.documents import HttpDocumentSource
 from ikdz_intake.adapters.mongo_cases import MongoCaseRepository
 from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
-from ikdz_intake.app.status import ApplyStatus, ViewCase
+from ikdz_intake.app.status import ApplyStatus, FetchDocument, ViewCase
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.entrypoints import stream
 from ikdz_intake.entrypoints.api import api_router
@@ -57,6 +59,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     check = CheckGewerbeanzeige(wz, {town.ags: town.display_name for town in municipalities})
     file_notice = FileGewerbeanzeige(check, submit)
     view = ViewCase(repository, secret)
+    source = HttpDocumentSource(
+        {ServiceId.TRADE_REGISTRATION: settings.trade_registration_url}, settings.internal_api_token.get_secret_value()
+    )
+    fetch_document = FetchDocument(view, source)
     stream.register(runtime.broker, topics.case_status, runtime.group_id, ApplyStatus(repository))
 
     app = runtime.create_app(
@@ -65,9 +71,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     base_url = settings.public_base_url.rstrip("/")
     pages = templates(TEMPLATES_DIR)
-    app.include_router(api_router(submit, view, secret, base_url))
+    app.include_router(api_router(submit, view, fetch_document, secret, base_url))
     app.include_router(gewerbe_api_router(file_notice, secret, base_url, berlin_today, settings.max_body_bytes))
-    app.include_router(web_router(view, pages))
+    app.include_router(web_router(view, fetch_document, pages))
     app.include_router(
         gewerbe_router(GewerbePages(pages, municipalities, wz, check, berlin_today), file_notice, view, secret)
     )

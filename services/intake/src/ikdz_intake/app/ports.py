@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from ikdz_contracts.services import ServiceId
+
 from ikdz_intake.domain.case import StatusEntry
 
 
@@ -37,6 +39,12 @@ class CaseRepository(Protocol):
 
     async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
         """Append a status entry once per event id; False if the case is unknown or it was applied."""
+        ...
+
+
+class DocumentSource(Protocol):
+    async def fetch(self, service: ServiceId, case_id: str, document_id: str) -> bytes | None:
+        """The document's bytes from the service that issued it; None if it has no such document."""
         ...
 
 

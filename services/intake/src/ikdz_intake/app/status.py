@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ikdz_contracts.cloudevents import CloudEvent
-from ikdz_contracts.events import CaseState, CaseStatus
+from ikdz_contracts.events import CaseDocument, CaseState, CaseStatus
+from ikdz_contracts.services import ServiceId
 
-from ikdz_intake.app.ports import CaseRepository
-from ikdz_intake.domain.case import StatusEntry, current_state, ordered, token_matches
+from ikdz_intake.app.ports import CaseRepository, DocumentSource
+from ikdz_intake.domain.case import StatusEntry, current_state, documents_of, ordered, token_matches
 from ikdz_intake.errors import CaseNotFoundError
 
 
@@ -28,6 +29,7 @@ class ApplyStatus:
             processing_town=data.processing_town,
             pool_id=data.pool_id,
             occurred_at=data.occurred_at,
+            documents=data.documents or [],
         )
         return await self._repository.add_status(data.case_id, entry, event.id)
 
@@ -44,6 +46,10 @@ class CaseView:
     submitted_at: datetime
     state: CaseState
     history: list[StatusEntry]
+
+    @property
+    def documents(self) -> list[CaseDocument]:
+        return documents_of(self.history)
 
 
 class ViewCase:
@@ -70,3 +76,32 @@ class ViewCase:
             state=current_state(history),
             history=history,
         )
+
+
+@dataclass(frozen=True)
+class DownloadedDocument:
+    title_de: str
+    media_type: str
+    content: bytes
+
+
+class FetchDocument:
+    """A document of a case for the holder of its status token, fetched from the service that issued it.
+
+    Only documents the case's status history announced can be fetched, so a token holder cannot
+    probe for other documents; an unknown case, a wrong token and an unknown document look alike.
+    """
+
+    def __init__(self, view: ViewCase, source: DocumentSource) -> None:
+        self._view = view
+        self._source = source
+
+    async def __call__(self, case_id: str, token: str, document_id: str) -> DownloadedDocument:
+        case = await self._view(case_id, token)
+        document = next((d for d in case.documents if d.document_id == document_id), None)
+        if document is None:
+            raise CaseNotFoundError(case_id)
+        content = await self._source.fetch(ServiceId(case.service), case_id, document_id)
+        if content is None:
+            raise CaseNotFoundError(case_id)
+        return DownloadedDocument(title_de=document.title_de, media_type=document.media_type, content=content)

@@ -8,9 +8,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ikdz_contracts.events import CaseState
+from ikdz_contracts.events import CaseDocument, CaseState
 from ikdz_contracts.services import ServiceId
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 def file_number(town_code: str, service: ServiceId, year: int, sequence: int) -> str:
@@ -47,6 +47,7 @@ class StatusEntry(BaseModel):
     processing_town: str | None = None
     pool_id: str | None = None
     occurred_at: datetime
+    documents: list[CaseDocument] = Field(default_factory=list)
 
 
 def current_state(history: list[StatusEntry]) -> CaseState:
@@ -57,3 +58,12 @@ def current_state(history: list[StatusEntry]) -> CaseState:
 def ordered(history: list[StatusEntry]) -> list[StatusEntry]:
     """Entries by time; events of different producers may arrive out of order."""
     return sorted(history, key=lambda entry: entry.occurred_at)
+
+
+def documents_of(history: list[StatusEntry]) -> list[CaseDocument]:
+    """Every document the case's status changes announced, in order, each once."""
+    seen: dict[str, CaseDocument] = {}
+    for entry in history:
+        for document in entry.documents:
+            seen.setdefault(document.document_id, document)
+    return list(seen.values())

@@ -10,7 +10,7 @@ from ikdz_platform.problems import PROBLEM, problem
 from ikdz_platform.tracing import continue_trace
 from pydantic import BaseModel, Field
 
-from ikdz_intake.app.status import CaseView, ViewCase
+from ikdz_intake.app.status import CaseView, DownloadedDocument, FetchDocument, ViewCase
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.case import access_token
 from ikdz_intake.domain.submission import CaseSubmission
@@ -46,6 +46,13 @@ class StatusEntryOut(BaseModel):
     occurred_at: str
 
 
+class DocumentOut(BaseModel):
+    document_id: str
+    title_de: str
+    media_type: str
+    download_url: str = Field(description="Carries the case's access token, like the status URL.")
+
+
 class CaseStatusOut(BaseModel):
     case_id: str
     file_number: str
@@ -56,6 +63,7 @@ class CaseStatusOut(BaseModel):
     state: str
     label_de: str
     history: list[StatusEntryOut]
+    documents: list[DocumentOut] = Field(description="Documents issued for the case (receipt, fee notice …).")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -65,7 +73,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def api_router(submit: SubmitCase, view: ViewCase, token_secret: bytes, base_url: str) -> APIRouter:
+def api_router(
+    submit: SubmitCase, view: ViewCase, fetch_document: FetchDocument, token_secret: bytes, base_url: str
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["cases"])
 
     @router.post("/cases", status_code=201, response_model=CaseCreated, responses=_ERRORS)
@@ -119,12 +129,41 @@ def api_router(submit: SubmitCase, view: ViewCase, token_secret: bytes, base_url
             case = await view(case_id, token)
         except CaseNotFoundError:
             return problem(404, "Not found", "No case with this id and token.")
-        return _status_out(case)
+        return _status_out(case, f"{base_url}/api/v1/cases/{case_id}/documents", token)
+
+    @router.get(
+        "/cases/{case_id}/documents/{document_id}",
+        responses={200: {"content": {"application/pdf": {}}}, 404: {"content": {PROBLEM: {}}}},
+        response_class=Response,
+    )
+    async def case_document(
+        case_id: str, document_id: str, token: Annotated[str, Query(min_length=1, max_length=128)]
+    ) -> Response:
+        """A document issued for the case (e.g. the receipt as PDF); needs the token of its status URL."""
+        try:
+            document = await fetch_document(case_id, token, document_id)
+        except CaseNotFoundError:
+            return problem(404, "Not found", "No such document for this case and token.")
+        return document_response(document, document_id)
 
     return router
 
 
-def _status_out(case: CaseView) -> CaseStatusOut:
+def document_response(document: DownloadedDocument, document_id: str) -> Response:
+    """The document inline, never cached by shared caches (the URL carries a personal token)."""
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{document_id}.pdf"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def _status_out(case: CaseView, documents_url: str, token: str) -> CaseStatusOut:
     return CaseStatusOut(
         case_id=case.case_id,
         file_number=case.file_number,
@@ -144,5 +183,14 @@ def _status_out(case: CaseView) -> CaseStatusOut:
                 occurred_at=entry.occurred_at.isoformat(),
             )
             for entry in case.history
+        ],
+        documents=[
+            DocumentOut(
+                document_id=d.document_id,
+                title_de=d.title_de,
+                media_type=d.media_type,
+                download_url=f"{documents_url}/{d.document_id}?token={token}",
+            )
+            for d in case.documents
         ],
     )

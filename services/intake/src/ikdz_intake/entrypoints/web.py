@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from ikdz_contracts.events import CaseState
 from ikdz_contracts.services import ServiceId
 
-from ikdz_intake.app.status import CaseView, ViewCase
+from ikdz_intake.app.status import CaseView, FetchDocument, ViewCase
 from ikdz_intake.domain.case import StatusEntry
+from ikdz_intake.entrypoints.api import document_response
 from ikdz_intake.errors import CaseNotFoundError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -72,7 +73,7 @@ def _explanation(entry: StatusEntry, owner_town: str) -> str | None:
     return None
 
 
-def web_router(view: ViewCase, pages: Jinja2Templates) -> APIRouter:
+def web_router(view: ViewCase, fetch_document: FetchDocument, pages: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/", response_class=HTMLResponse)
@@ -100,7 +101,21 @@ def web_router(view: ViewCase, pages: Jinja2Templates) -> APIRouter:
             "timeline": timeline(case),
             "processing_town": next((e.processing_town for e in reversed(case.history) if e.processing_town), None),
             "refresh_url": f"/vorgaenge/{case_id}?token={token}",
+            "documents": [
+                {"title": d.title_de, "url": f"/vorgaenge/{case_id}/dokumente/{d.document_id}?token={token}"}
+                for d in case.documents
+            ],
         }
         return pages.TemplateResponse(request, "vorgang.html", context)
+
+    @router.get("/vorgaenge/{case_id}/dokumente/{document_id}", response_model=None)
+    async def case_document(request: Request, case_id: str, document_id: str, token: str = "") -> Response:
+        try:
+            document = await fetch_document(case_id, token, document_id)
+        except CaseNotFoundError:
+            return pages.TemplateResponse(
+                request, "nicht_gefunden.html", {"page_title": "Vorgang nicht gefunden"}, status_code=404
+            )
+        return document_response(document, document_id)
 
     return router

@@ -1,0 +1,140 @@
+"""The Gewerbeanzeige end to end on the real stack.
+
+A permit-free Anmeldung filed in Wurzen is routed to Augustusburg under the agreement (Wurzen's
+pool is busier), decided, receipted and charged without a human: the status page lists both PDFs,
+which name Wurzen as the issuing authority and Augustusburg as the town that acted for it, and the
+recipient messages are on their topic. A § 34a security business gets its receipt at once and a
+permit task in a worklist; completing the task closes the case.
+
+Cases are filed through intake's JSON API (the GewA forms are intake's, tested with them); the
+status page is checked in Chromium without JavaScript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+from ikdz_contracts.topics import Topics
+from ikdz_platform.auth.settings import AuthSettings
+from ikdz_platform.testing.topics import TopicReader
+from ikdz_platform.web.browser_testing import assert_no_axe_violations
+from playwright.async_api import Page
+from pypdf import PdfReader
+
+from .cases import SECURITY, gewerbe_case, submit, wait_for_state
+from .conftest import RunningStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.infra, pytest.mark.browser]
+
+AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", " ")
+
+
+def local(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+async def records_of(stack: RunningStack, topic: str, case_id: str, at_least: int) -> list[dict[str, Any]]:
+    async with TopicReader(stack.stack.kafka_bootstrap_servers, topic) as reader:
+        await reader.wait_for(lambda rs: sum(r.key == case_id.encode() for r in rs) >= at_least)
+        records = await reader.settle(1.0)
+    return [json.loads(r.value) for r in records if r.key == case_id.encode()]
+
+
+async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_human_and_a_permit_case_closes_with_its_task(
+    running_stack: RunningStack, browser_page_nojs: Page
+) -> None:
+    def file_cases() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        with running_stack.client("intake") as intake:
+            security = submit(intake, gewerbe_case(1, activities=SECURITY), key="e2e-gewerbe-security")
+            wait_for_state(intake, security, "awaiting_clerk")  # open: counts in Wurzen's backlog
+            plain = submit(intake, gewerbe_case(2), key="e2e-gewerbe-plain")
+            return security, plain, wait_for_state(intake, plain, "completed")
+
+    security, plain, status = await asyncio.to_thread(file_cases)
+
+    # Routed to Augustusburg, decided there by the automation: no task, no clerk.
+    assert [entry["state"] for entry in status["history"]] == ["received", "routed", "in_progress", "completed"]
+    assert status["history"][1]["pool_id"] == "augustusburg"
+    assert [d["title_de"] for d in status["documents"]] == [
+        "Empfangsbestätigung zur Gewerbeanmeldung",
+        "Gebührenbescheid",
+    ]
+    with running_stack.client("intake") as intake:
+        pdfs = [intake.get(local(d["download_url"])) for d in status["documents"]]
+    for pdf in pdfs:
+        assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+        text = pdf_text(pdf.content)
+        assert "Stadt Wurzen" in text and "Augustusburg" in text and AGREEMENT in text
+        assert plain["file_number"] in text
+
+    topics = Topics(running_stack.topic_prefix)
+    messages = await records_of(running_stack, topics.gewerbe_recipients, plain["case_id"], 4)
+    assert {m["data"]["recipient"] for m in messages} >= {"sta", "fa", "ihk", "dguv"}
+    assert {(m["ownerags"], m["processingags"], m["agreementref"]) for m in messages} == {
+        ("14729410", "14522020", AGREEMENT)
+    }
+    gewerbe = await records_of(running_stack, topics.gewerbe_events, plain["case_id"], 3)
+    assert [e["type"] for e in gewerbe] == [
+        "de.ikdz.gewerbe.registered.v1",
+        "de.ikdz.gewerbe.receipt.issued.v1",
+        "de.ikdz.gewerbe.fee.notice.issued.v1",
+    ]
+
+    page = browser_page_nojs
+    await page.goto(running_stack.url("intake") + local(plain["status_page_url"]))
+    main = await page.locator("main").inner_text()
+    assert "Ihre Dokumente" in main and "Gebührenbescheid" in main and "Augustusburg" in main
+    await assert_no_axe_violations(page)
+    receipt = await page.get_by_role("link", name="Empfangsbestätigung zur Gewerbeanmeldung (PDF)").get_attribute(
+        "href"
+    )
+    assert receipt is not None
+    async with httpx.AsyncClient(base_url=running_stack.url("intake"), trust_env=False) as client:
+        assert (await client.get(receipt)).content.startswith(b"%PDF")
+        wrong = await client.get(receipt.replace("token=", "token=0"))
+    assert wrong.status_code == 404
+
+    # The § 34a case: receipt at once, the permit check in Wurzen's worklist; deciding it closes the case.
+    issuer = AuthSettings(dev_issuer=True).local_issuer()
+    token = issuer.issue("wur-clerk-01", "Anna Berger", ["14729410"], ["wurzen"], ["clerk"])
+    async with httpx.AsyncClient(
+        base_url=running_stack.url("routing"), trust_env=False, headers={"Authorization": f"Bearer {token}"}
+    ) as routing:
+        async with asyncio.timeout(20):
+            while not (
+                tasks := [
+                    t for t in (await routing.get("/api/v1/worklist")).json() if t["case_id"] == security["case_id"]
+                ]
+            ):
+                await asyncio.sleep(0.3)
+        [task] = tasks
+        assert task["kind"] == "gewerbe.permit_check"
+        assert (await routing.post(f"/api/v1/tasks/{task['task_id']}/claim", json={})).status_code == 200
+        done = await routing.post(
+            f"/api/v1/tasks/{task['task_id']}/complete",
+            json={"outcome": "permit_present", "reason": "Erlaubnis nach § 34a GewO der IHK liegt vor."},
+        )
+        assert done.status_code == 200, done.text
+
+    def closed() -> dict[str, Any]:
+        with running_stack.client("intake") as intake:
+            return wait_for_state(intake, security, "completed")
+
+    final = await asyncio.to_thread(closed)
+    assert [e["state"] for e in final["history"]] == [
+        "received",
+        "routed",
+        "in_progress",
+        "awaiting_clerk",
+        "completed",
+    ]
+    assert len(final["documents"]) == 2  # the receipt did not wait for the permit check
