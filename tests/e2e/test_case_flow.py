@@ -102,6 +102,7 @@ def test_a_case_stored_by_an_intake_that_crashed_before_relaying_is_published_af
         wait_for_state(intake, created, "in_progress", timeout=15)
 
 
+@pytest.mark.timeout(300)  # trade-registration decides, renders two PDFs and writes ~20 events per case
 def test_a_domain_service_killed_mid_stream_processes_every_case_once_after_restart(
     running_stack: RunningStack,
 ) -> None:
@@ -112,7 +113,7 @@ def test_a_domain_service_killed_mid_stream_processes_every_case_once_after_rest
         worker.kill()  # SIGKILL while work items arrive
         created = [future.result() for future in futures]
         worker.restart(ready_timeout=60)
-        statuses = [wait_for_state(intake, case, "in_progress", timeout=30) for case in created]
+        statuses = [wait_for_state(intake, case, "in_progress", timeout=60) for case in created]
 
     for status in statuses:
         states = [entry["state"] for entry in status["history"]]
