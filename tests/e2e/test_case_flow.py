@@ -14,7 +14,6 @@ import jsonschema
 import pytest
 from ikdz_contracts.events import ALL_EVENTS
 from ikdz_contracts.services import ServiceId
-from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_platform.testing.topics import TopicReader
 

@@ -12,14 +12,14 @@ from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_contracts.topics import Topics
 from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
-from ikdz_intake.app.status import ViewCase
+from ikdz_intake.app.status import FetchDocument, ViewCase
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.entrypoints.gewerbe_api import gewerbe_api_router
 from ikdz_intake.entrypoints.gewerbe_web import GewerbePages, gewerbe_router
 from ikdz_intake.entrypoints.web import TEMPLATES_DIR, web_router
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets, templates
 
-from .fakes import FakeCaseRepository, FakeRelay, FixedClock
+from .fakes import FakeCaseRepository, FakeDocumentSource, FakeRelay, FixedClock
 
 SECRET = b"0123456789abcdef"
 TODAY = date(2026, 11, 25)
@@ -71,7 +71,7 @@ def gewerbe_app(repo: FakeCaseRepository, today: date = TODAY) -> FastAPI:
     view = ViewCase(repo, SECRET)
     app = FastAPI()
     app.include_router(gewerbe_api_router(file_notice, SECRET, "http://test", lambda: today, 64 * 1024))
-    app.include_router(web_router(view, pages))
+    app.include_router(web_router(view, FetchDocument(view, FakeDocumentSource()), pages))
     app.include_router(
         gewerbe_router(GewerbePages(pages, municipalities, wz, check, lambda: today), file_notice, view, SECRET)
     )
