@@ -3,8 +3,10 @@
 Starts its own FerretDB (v1, SQLite backend) on a free loopback port in a temporary directory,
 fills one collection with case-like documents in steps (``--sizes``) and times each query shape
 the services use on their hot path against the newest documents, which is where the services look.
-A cost that grows with N is a full table scan; FerretDB v1 pushes only ``{_id: <string>}`` filters
-(with no other key) down to SQLite (docs/benchmarks.md).
+A cost that grows with N is a full table scan (or a lookup whose matches grow with N). Stock
+FerretDB v1 pushes only ``{_id: <string>}`` filters with no other key down to SQLite; the project's
+build is patched (deploy/ferretdb/patches) to push down ``_id`` with other keys and string or
+boolean equality on top-level fields too (docs/benchmarks.md).
 
 Run: ``uv run python bench/store.py [--sizes 100,1000,3000 --repeat 20]``. Only 127.0.0.1 is contacted.
 """

@@ -152,3 +152,39 @@ async def test_the_local_store_finds_by_id_through_the_index_also_with_more_keys
     assert not_claimed_again is None
     assert settled.modified_count == 1
     assert counted == 1
+
+
+async def test_the_local_store_finds_by_other_fields_through_their_index_with_mongodb_semantics(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    if infra.source != "local":
+        pytest.skip("the index patches are in the locally built FerretDB")
+    tricky = 'a<b>&"c\\ é 😀'
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        cases = client[mongo_db_name]["cases"]
+        await cases.create_index("key", name="key")
+        await cases.insert_many(
+            [
+                {"_id": "1", "key": tricky, "open": True},
+                {"_id": "2", "key": ["x", tricky], "open": [False, True]},  # arrays holding the value match too
+                {"_id": "3", "key": "other", "open": False},
+                {"_id": "4", "open": True},
+                {"_id": "5", "key": "[", "open": "true"},
+                {"_id": "6", "key": {"nested": tricky}, "open": 1},
+            ]
+        )
+
+        async def ids(query: dict[str, Any]) -> list[str]:
+            return sorted(doc["_id"] for doc in await cases.find(query).to_list())
+
+        assert await ids({"key": tricky}) == ["1", "2"]
+        assert await ids({"open": True}) == ["1", "2", "4"]
+        assert await ids({"open": "true"}) == ["5"]
+        assert await ids({"key": "["}) == ["5"]
+        assert await ids({"key": tricky, "open": True, "$or": [{"_id": "2"}, {"_id": "3"}]}) == ["2"]
+        assert await cases.count_documents({"key": "other", "open": False}) == 1
+        explained = await client[mongo_db_name].command("explain", {"find": "cases", "filter": {"key": "other"}})
+    finally:
+        await client.close()
+    assert "USING INDEX" in " ".join(explained["queryPlanner"]["Plan"])
