@@ -56,7 +56,7 @@ class ServiceSpec:
     port_env: str | None = None
 
 
-STAFF_APIS = frozenset({"routing", "trade_registration"})
+STAFF_APIS = frozenset({"routing", "trade_registration", "einvoice"})
 """Services with a staff API (OIDC bearer tokens)."""
 
 
@@ -65,7 +65,7 @@ def default_services(environ: Mapping[str, str] | None = None) -> list[ServiceSp
 
     This runner is for development: unless an OIDC issuer is configured, routing signs in staff
     with the local dev issuer (demo staff at ``/dev-login``), and trade-registration's document API
-    accepts its tokens.
+    and einvoice's payment exports and clerk pages accept its tokens.
     """
     environ = os.environ if environ is None else environ
     dev_auth = {} if environ.get("IKDZ_OIDC_ISSUER") else {"IKDZ_DEV_ISSUER": environ.get("IKDZ_DEV_ISSUER", "true")}

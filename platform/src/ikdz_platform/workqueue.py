@@ -126,15 +126,26 @@ def consume_pools(
     service: ServiceId,
     pools: list[str],
     municipalities: MunicipalityRegistry,
+    then: WorkItemHandler | None = None,
 ) -> AsyncCollection[Document]:
-    """Wire the work topics of ``pools`` to a case collection; returns the collection."""
+    """Wire the work topics of ``pools`` to a case collection; returns the collection.
+
+    ``then`` runs after the case is stored, on every delivery (also a redelivery, so a crash between
+    the two steps loses nothing).
+    """
     cases: AsyncCollection[Document] = runtime.db["cases"]
     outbox = runtime.outbox(cases)
     accept = AcceptWorkItem(
         cases, service, municipalities, runtime.topics.case_status, outbox.notify, lambda: datetime.now(UTC)
     )
     runtime.create_topics([runtime.topics.case_status])
-    subscribe_pools(runtime, service, pools, accept)
+
+    async def accept_then(pool_id: str, item: CloudEvent[CaseSubmitted]) -> None:
+        await accept(pool_id, item)
+        if then is not None:
+            await then(pool_id, item)
+
+    subscribe_pools(runtime, service, pools, accept_then)
     return cases
 
 

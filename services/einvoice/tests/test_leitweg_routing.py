@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ikdz_einvoice.adapters.leitweg_config import LeitwegConfigError, load_leitweg_routing
+from ikdz_einvoice.adapters.config_files import EinvoiceConfigError, load_leitweg_routing
 from ikdz_einvoice.domain.leitweg import LeitwegId
 from ikdz_einvoice.domain.routing import (
     InvoiceRoute,
@@ -140,7 +140,7 @@ def test_the_pilot_table_routes_wurzen_and_augustusburg() -> None:
 def test_a_broken_table_file_names_the_file_and_field(tmp_path: Path) -> None:
     path = tmp_path / "leitweg.yaml"
     path.write_text('version: "x"\ntowns:\n  - ags: "14729410"\n    coarse_parts: ["12"]\n    departments: []\n')
-    with pytest.raises(LeitwegConfigError, match=r"leitweg\.yaml: towns\.0\.departments"):
+    with pytest.raises(EinvoiceConfigError, match=r"leitweg\.yaml: towns\.0\.departments"):
         load_leitweg_routing(path)
-    with pytest.raises(LeitwegConfigError, match="cannot read"):
+    with pytest.raises(EinvoiceConfigError, match="cannot read"):
         load_leitweg_routing(tmp_path / "missing.yaml")

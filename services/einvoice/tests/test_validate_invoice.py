@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from ikdz_einvoice.adapters.leitweg_config import load_leitweg_routing
+from ikdz_einvoice.adapters.config_files import load_leitweg_routing
 from ikdz_einvoice.adapters.saxon_validator import XRechnungValidator
 from ikdz_einvoice.app.validate_invoice import OutcomeStatus, ValidateInvoice
 from ikdz_einvoice.domain.document import ParsedDocument

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ikdz_contracts.events import CaseState
+from ikdz_contracts.events.case import file_number
 from ikdz_contracts.services import ServiceId
 from ikdz_intake.domain.case import (
     StatusEntry,
     access_token,
     current_state,
-    file_number,
     fingerprint,
     ordered,
     token_matches,

@@ -26,9 +26,18 @@ __all__ = [
     "CaseSubmitted",
     "PoolCandidate",
     "RoutingDecision",
+    "file_number",
 ]
 
 FILE_NUMBER_PATTERN = r"^[A-Z]{3,4}-[A-Z]{3}-[0-9]{4}-[0-9]{6}$"
+
+
+def file_number(town_code: str, service: ServiceId, year: int, sequence: int) -> str:
+    """Readable file number, e.g. ``WUR-GEW-2026-000123``: town, service, year, running number."""
+    if not 0 < sequence < 1_000_000:
+        msg = f"sequence {sequence} out of range"
+        raise ValueError(msg)
+    return f"{town_code}-{service.code}-{year:04d}-{sequence:06d}"
 
 
 class Applicant(BaseModel):

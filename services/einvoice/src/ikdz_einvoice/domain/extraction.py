@@ -5,6 +5,7 @@ from __future__ import annotations
 from ikdz_einvoice.domain.document import ParsedDocument, Syntax
 from ikdz_einvoice.domain.extract_cii import extract_cii
 from ikdz_einvoice.domain.extract_ubl import extract_ubl
+from ikdz_einvoice.domain.fields import text
 from ikdz_einvoice.domain.invoice import Invoice
 
 
@@ -13,3 +14,12 @@ def extract_invoice(document: ParsedDocument) -> Invoice:
     if document.syntax is Syntax.CII:
         return extract_cii(document)
     return extract_ubl(document)
+
+
+def read_buyer_reference(document: ParsedDocument) -> str | None:
+    """BT-10 of a document that passed the gate but is not validated yet (only to address events)."""
+    if document.syntax is Syntax.CII:
+        return text(
+            document.root, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:BuyerReference"
+        )
+    return text(document.root, "cbc:BuyerReference")

@@ -119,6 +119,14 @@ class LeitwegRoutingTable(BaseModel):
     def town_for(self, leitweg: LeitwegId) -> TownRoutes | None:
         return next((town for town in self.towns if leitweg.coarse in town.coarse_parts), None)
 
+    def addressee(self, buyer_reference: str | None) -> str | None:
+        """The town whose coarse part BT-10 starts with, even if the check digits are wrong.
+
+        Only to say which town an invoice was meant for (events, status); :meth:`route` decides.
+        """
+        coarse = (buyer_reference or "").strip().split("-", 1)[0]
+        return next((town.ags for town in self.towns if coarse in town.coarse_parts), None)
+
     def route(self, buyer_reference: str | None) -> InvoiceRoute | RoutingRejection:
         """Route by BT-10; a rejection says why (missing, malformed or wrong check digits, unknown)."""
         if buyer_reference is None or not buyer_reference.strip():

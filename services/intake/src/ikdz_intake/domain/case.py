@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from datetime import datetime
 from typing import Any
 
-from ikdz_contracts.events import CaseDocument, CaseState
-from ikdz_contracts.services import ServiceId
-from pydantic import BaseModel, ConfigDict, Field
+from ikdz_contracts.events import CaseState
+from ikdz_contracts.events.case import file_number
+from ikdz_platform.status_tokens import access_token, token_matches
+from pydantic import BaseModel, ConfigDict
 
-
-def file_number(town_code: str, service: ServiceId, year: int, sequence: int) -> str:
-    """Readable file number, e.g. ``WUR-GEW-2026-000123``: town, service, year, running number."""
-    if not 0 < sequence < 1_000_000:
-        msg = f"sequence {sequence} out of range"
-        raise ValueError(msg)
-    return f"{town_code}-{service.code}-{year:04d}-{sequence:06d}"
+__all__ = [
+    "StatusEntry",
+    "access_token",
+    "current_state",
+    "file_number",
+    "fingerprint",
+    "ordered",
+    "token_matches",
+]
 
 
 def fingerprint(body: Any) -> str:
     """A stable hash of a request body, so a repeated ``Idempotency-Key`` can be compared."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def access_token(secret: bytes, case_id: str) -> str:
-    """The token of a case's status URL: an HMAC of the case id, so it need not be stored."""
-    return hmac.new(secret, f"status:{case_id}".encode(), hashlib.sha256).hexdigest()[:40]
-
-
-def token_matches(secret: bytes, case_id: str, token: str) -> bool:
-    return hmac.compare_digest(access_token(secret, case_id), token)
 
 
 class StatusEntry(BaseModel):

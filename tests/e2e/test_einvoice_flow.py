@@ -1,0 +1,129 @@
+"""An XRechnung for Wurzen whose department (Schulverwaltung) is worked in Augustusburg: posted over
+HTTP, validated with the official rules, routed to Augustusburg's pool under the agreement, checked
+by one clerk and released by a second person (four-eyes) through routing's task API, and paid in
+Wurzen's payment export. A wrong Leitweg-ID check digit gives the supplier a rejection notice."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ikdz_platform.auth.settings import AuthSettings
+from lxml import etree
+
+from .conftest import RunningStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.infra]
+
+INSTANCE = (
+    Path(__file__).resolve().parents[2]
+    / "services/einvoice/tests/data/testsuite/business-cases/standard/01.01a-INVOICE_ubl.xml"
+)
+WURZEN_SCHOOLS = "14729410-SCHULE-43"
+PAIN = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+
+
+def invoice(leitweg_id: str, number: str) -> bytes:
+    text = INSTANCE.read_text(encoding="utf-8")
+    text = text.replace(
+        "<cbc:BuyerReference>04011000-12345-03</cbc:BuyerReference>",
+        f"<cbc:BuyerReference>{leitweg_id}</cbc:BuyerReference>",
+    )
+    return text.replace("<cbc:ID>123456XX</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).encode()
+
+
+def post(client: httpx.Client, data: bytes) -> dict[str, Any]:
+    response = client.post("/api/v1/invoices", content=data, headers={"Content-Type": "application/xml"})
+    assert response.status_code == 202, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def wait_for(client: httpx.Client, accepted: dict[str, Any], states: set[str], timeout: float = 60) -> dict[str, Any]:
+    path = "/" + str(accepted["status_url"]).split("/", 3)[3]
+    deadline = time.monotonic() + timeout
+    while True:
+        status: dict[str, Any] = client.get(path).json()
+        if status["state"] in states:
+            return status
+        assert time.monotonic() < deadline, f"invoice still {status['state']} after {timeout}s"
+        time.sleep(0.2)
+
+
+def token(subject: str, name: str, towns: list[str], pools: list[str], roles: list[str]) -> dict[str, str]:
+    issued = AuthSettings(dev_issuer=True).local_issuer().issue(subject, name, towns, pools, roles)
+    return {"Authorization": f"Bearer {issued}"}
+
+
+def wait_for_task(routing: httpx.Client, headers: dict[str, str], title: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        tasks = [t for t in routing.get("/api/v1/worklist", headers=headers).json() if t["title_de"].startswith(title)]
+        if tasks:
+            return tasks[0]  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, f"no task {title!r} in the worklist"
+        time.sleep(0.2)
+
+
+def decide_task(routing: httpx.Client, headers: dict[str, str], title: str) -> dict[str, Any]:
+    """Wait for the task in the caller's worklist, claim it and confirm it."""
+    task = wait_for_task(routing, headers, title)
+    claimed = routing.post(f"/api/v1/tasks/{task['task_id']}/claim", json={}, headers=headers)
+    assert claimed.status_code == 200, claimed.text
+    done = routing.post(
+        f"/api/v1/tasks/{task['task_id']}/complete",
+        json={"outcome": "approved", "reason": "Geprüft, stimmt."},
+        headers=headers,
+    )
+    assert done.status_code == 200, done.text
+    return task
+
+
+def test_a_wurzen_invoice_is_approved_in_augustusburg_and_exported_for_payment(running_stack: RunningStack) -> None:
+    clerk = token("aug-clerk-01", "Lena Hofmann", ["14522020"], ["augustusburg"], ["clerk"])
+    approver = token("aug-approver-01", "Petra Lange", ["14522020"], ["augustusburg"], ["approver"])
+    treasurer = token("wur-approver-01", "Thomas Krause", ["14729410"], ["wurzen"], ["approver"])
+    with running_stack.client("einvoice") as einvoice, running_stack.client("routing") as routing:
+        accepted = post(einvoice, invoice(WURZEN_SCHOOLS, "E2E-2026-0001"))
+        status = wait_for(einvoice, accepted, {"in_approval", "rejected", "unroutable", "duplicate"})
+        assert status["state"] == "in_approval", status
+        assert status["file_number"].startswith("WUR-ERE-2026-")
+
+        factual = decide_task(routing, clerk, "Rechnung sachlich prüfen")
+        assert factual["pool_id"] == "augustusburg"
+        decide_task(routing, clerk, "Rechnung rechnerisch prüfen")
+        release = wait_for_task(routing, clerk, "Zahlung anordnen")
+        own = routing.post(f"/api/v1/tasks/{release['task_id']}/claim", json={}, headers=clerk)
+        assert own.status_code in {403, 409}, own.text  # four-eyes: who checked does not release
+        decide_task(routing, approver, "Zahlung anordnen")
+        assert wait_for(einvoice, accepted, {"released", "objected"})["state"] == "released"
+
+        refused = einvoice.post("/api/v1/payment-exports", params={"town": "14729410"}, headers=clerk)
+        assert refused.status_code == 403  # a clerk of Augustusburg does not pay Wurzen's bills
+        export = einvoice.post("/api/v1/payment-exports", params={"town": "14729410"}, headers=treasurer)
+        assert export.status_code == 201, export.text
+        assert accepted["invoice_id"] in export.json()["invoice_ids"]
+        [pain_url] = [url for url in export.json()["files"] if url.endswith(".pain.001.xml")]
+        pain = etree.fromstring(einvoice.get(pain_url, headers=treasurer).content)
+        [transfer] = pain.xpath(
+            "//p:CdtTrfTxInf[p:PmtId/p:EndToEndId = $number]", namespaces=PAIN, number=status["file_number"]
+        )
+        assert transfer.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=PAIN) == "DE79000000001234567890"
+        assert pain.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=PAIN) == "DE89370400440532013000"  # Wurzen pays
+        assert wait_for(einvoice, accepted, {"paid"})["state"] == "paid"
+        again = einvoice.post("/api/v1/payment-exports", params={"town": "14729410"}, headers=treasurer).json()
+        assert accepted["invoice_id"] not in again["invoice_ids"]  # never paid twice
+
+
+def test_a_wrong_leitweg_check_digit_gives_a_rejection_notice(running_stack: RunningStack) -> None:
+    with running_stack.client("einvoice") as einvoice:
+        accepted = post(einvoice, invoice("14729410-SCHULE-44", "E2E-2026-0002"))
+        status = wait_for(einvoice, accepted, {"in_approval", "rejected", "unroutable", "duplicate"})
+        page = einvoice.get(str(accepted["status_page_url"]).split(str(einvoice.base_url))[-1])
+    assert status["state"] == "unroutable"
+    assert status["failed_rules"] == [] and status["file_number"] is None
+    assert "14729410-SCHULE-44" in status["rejection_notice_de"]
+    assert "Prüfziffer" in status["rejection_notice_de"]
+    assert "Ablehnungsbescheid" in page.text and "Prüfziffer" in page.text
