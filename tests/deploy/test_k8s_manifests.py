@@ -36,7 +36,13 @@ from .deployfiles import (
     services,
 )
 
-SECRET_ENV = {"MONGODB_URI", "INTAKE_STATUS_TOKEN_SECRET", "IKDZ_CSRF_SECRET", "IKDZ_INTERNAL_API_TOKEN"}
+SECRET_ENV = {
+    "MONGODB_URI",
+    "INTAKE_STATUS_TOKEN_SECRET",
+    "EINVOICE_STATUS_TOKEN_SECRET",
+    "IKDZ_CSRF_SECRET",
+    "IKDZ_INTERNAL_API_TOKEN",
+}
 TEMPLATES = {"secret.example.yaml", "routing-config.yaml", "kustomization.yaml"}
 
 
@@ -172,6 +178,7 @@ def test_values_pass_the_settings_validation_in_production(settings_from_env: Se
     fake_secrets = {
         "MONGODB_URI": "mongodb://u:p@mongo.example.invalid:27017/?tls=true",
         "INTAKE_STATUS_TOKEN_SECRET": "f" * 64,
+        "EINVOICE_STATUS_TOKEN_SECRET": "e" * 64,
         "IKDZ_CSRF_SECRET": "c" * 64,
         "IKDZ_INTERNAL_API_TOKEN": "i" * 64,
     }

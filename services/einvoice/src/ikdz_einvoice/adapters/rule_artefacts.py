@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 import tomllib
 import zipfile
@@ -190,3 +191,29 @@ def ensure_rule_artefacts(rules_dir: Path | None = None) -> RuleArtefacts:
         files=MappingProxyType({role: entry.location(rules_dir) for role, entry in manifest.roles.items()}),
         release=manifest.release,
     )
+
+
+def unpack_rule_artefacts(jars: Path, target: Path) -> RuleArtefacts:
+    """Unpack the pinned files from jars Maven already fetched (an image build) and verify them."""
+    manifest = load_manifest(deploy_dir() / "xrechnung" / "artefacts.toml")
+    _unpack(manifest, jars, target)
+    return ensure_rule_artefacts(target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ikdz_einvoice.adapters.rule_artefacts JARS_DIR TARGET_DIR`` (used by the Dockerfile)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m ikdz_einvoice.adapters.rule_artefacts JARS_DIR TARGET_DIR", file=sys.stderr)  # noqa: T201 - a command-line tool
+        return 2
+    try:
+        artefacts = unpack_rule_artefacts(Path(args[0]), Path(args[1]))
+    except RuleArtefactsError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"unpacked and verified {len(artefacts.files)} rule files into {artefacts.root}")  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,10 +7,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ikdz_contracts.events import CaseState
+from ikdz_contracts.events import CaseDocument, CaseState
 from ikdz_contracts.events.case import file_number
 from ikdz_platform.status_tokens import access_token, token_matches
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "StatusEntry",
