@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from ikdz_einvoice.adapters.leitweg_config import load_leitweg_routing
+from ikdz_einvoice.adapters.config_files import load_leitweg_routing
 from ikdz_einvoice.adapters.pdf_documents import render_rejection_pdf
 from ikdz_einvoice.adapters.saxon_validator import XRechnungValidator
 from ikdz_einvoice.app.rejection_notice import rejection_notice, rejection_reasons

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
 from ikdz_platform.auth.dependencies import staff_principal
@@ -23,19 +23,23 @@ from ikdz_einvoice.adapters.payment_config import load_payment_config
 from ikdz_einvoice.adapters.validators import StartedValidator
 from ikdz_einvoice.app.approve import Approvals
 from ikdz_einvoice.app.export import ExportPayments
-from ikdz_einvoice.app.notices import rejection_notice
 from ikdz_einvoice.app.process import ProcessInvoice
 from ikdz_einvoice.app.receive import ReceiveInvoice
+from ikdz_einvoice.app.staff_view import StaffInvoiceReader
 from ikdz_einvoice.app.status import ViewInvoice
 from ikdz_einvoice.app.validate_invoice import ValidateInvoice
 from ikdz_einvoice.entrypoints import stream
 from ikdz_einvoice.entrypoints.api import api_router
+from ikdz_einvoice.entrypoints.invoice_pages import invoice_pages_router
 from ikdz_einvoice.entrypoints.payments_api import payments_router
+from ikdz_einvoice.entrypoints.staff import staff_binding
 from ikdz_einvoice.entrypoints.web import web_router
 from ikdz_einvoice.settings import Settings
 
 SERVICE = ServiceId.EINVOICE
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+STAFF_VIEW_PREFIX = "/sachbearbeitung/rechnungen"
+"""The readable view for clerks (HTML and PDF); suppliers' status pages are under /rechnungen."""
 FORM_OVERHEAD_BYTES = 64 * 1024
 """Room for the multipart framing and the CSRF field around an upload of the size cap."""
 
@@ -68,8 +72,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     receive = ReceiveInvoice(
         store, routing, topics, utc_now, relay, center_ags=settings.center_ags, max_bytes=settings.max_invoice_bytes
     )
-    process = ProcessInvoice(store, validate, rejection_notice, municipalities, topics, utc_now, relay)
-    approvals = Approvals(store, rules, municipalities, topics, utc_now, relay)
+    process = ProcessInvoice(store, validate, municipalities, topics, utc_now, relay)
+    base_url = settings.public_base_url.rstrip("/")
+    approvals = Approvals(
+        store,
+        rules,
+        municipalities,
+        topics,
+        utc_now,
+        relay,
+        view_url=lambda invoice_id: f"{base_url}{STAFF_VIEW_PREFIX}/{invoice_id}",
+    )
     consume_pools(runtime, SERVICE, settings.pools, municipalities, then=approvals.start)
     stream.register(runtime.broker, topics, runtime.group_id, process, approvals)
 
@@ -81,7 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     secret = settings.status_token_secret.get_secret_value().encode()
-    base_url = settings.public_base_url.rstrip("/")
     view = ViewInvoice(store, secret)
     pages = templates(TEMPLATES_DIR)
     current_staff = staff_principal(install_staff_auth(app, settings, issuer_path=None))
@@ -89,6 +101,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router(receive, view, secret, base_url))
     app.include_router(web_router(receive, view, pages, secret))
     app.include_router(payments_router(export, store, current_staff))
+    names = {town.ags: town.display_name for town in municipalities}
+    app.include_router(
+        invoice_pages_router(
+            StaffInvoiceReader(store, names),
+            prefix=STAFF_VIEW_PREFIX,
+            dependencies=[Depends(staff_binding(current_staff))],
+        )
+    )
     add_csrf_error_page(app, pages)
     mount_web_assets(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_invoice_bytes + FORM_OVERHEAD_BYTES)

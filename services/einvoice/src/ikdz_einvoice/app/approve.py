@@ -7,6 +7,7 @@ Two handlers acting at once cannot both write the same version; the loser decide
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -84,8 +85,11 @@ class Approvals:
         topics: Topics,
         clock: Clock,
         relay: Notifier,
+        *,
+        view_url: Callable[[str], str],
     ) -> None:
         self._store = store
+        self._view_url = view_url
         self._rules = rules
         self._municipalities = municipalities
         self._topics = topics
@@ -255,6 +259,7 @@ class Approvals:
                 "Betrag": f"{_german_amount(facts.amount)} {facts.currency}",
                 "Bestellnummer": facts.order_reference or "keine",
                 "Rechnungsart": "Gutschrift" if facts.credit_note else "Rechnung",
+                "Rechnung ansehen": self._view_url(facts.invoice_id),
             },
         )
 

@@ -30,6 +30,7 @@ from ikdz_contracts.topics import Topics
 
 from ikdz_einvoice.app.events import entry, status
 from ikdz_einvoice.app.ports import Clock, Document, InvoiceStore, Notifier
+from ikdz_einvoice.app.rejection_notice import rejection_notice
 from ikdz_einvoice.app.validate_invoice import OutcomeStatus, ValidationOutcome
 from ikdz_einvoice.domain.approval import ApprovalFacts
 from ikdz_einvoice.domain.duplicates import duplicate_key, links, seller_key
@@ -37,8 +38,8 @@ from ikdz_einvoice.domain.invoice import Invoice
 from ikdz_einvoice.domain.routing import InvoiceRoute, RoutingRejection
 from ikdz_einvoice.domain.validation import RuleSetInfo, Severity
 
-NoticeWriter = Callable[[ValidationOutcome], str]
-"""Writes the plain German rejection notice for the supplier from a rejected outcome."""
+CENTER_NAME = "Interkommunales Dienstleistungszentrum"
+"""Who issues the notice when the Leitweg-ID names no town of the center."""
 
 
 def rule_set_name(rules: RuleSetInfo) -> str:
@@ -53,7 +54,6 @@ class ProcessInvoice:
         self,
         store: InvoiceStore,
         validate: Callable[[bytes], ValidationOutcome],
-        write_notice: NoticeWriter,
         municipalities: MunicipalityRegistry,
         topics: Topics,
         clock: Clock,
@@ -61,7 +61,6 @@ class ProcessInvoice:
     ) -> None:
         self._store = store
         self._validate = validate
-        self._write_notice = write_notice
         self._municipalities = municipalities
         self._topics = topics
         self._clock = clock
@@ -79,17 +78,27 @@ class ProcessInvoice:
         outcome = await asyncio.to_thread(self._validate, data)  # CPU-bound: off the event loop
         record: Document = {"_id": invoice_id, "processed_at": self._clock(), "status": outcome.status.value}
         if outcome.report is not None:
-            record["findings"] = [f.model_dump(mode="json") for f in outcome.report.findings]
-            record["scenario"] = outcome.report.scenario
+            record["report"] = outcome.report.model_dump(mode="json", exclude={"verdict"})
             record["rule_set"] = rule_set_name(outcome.report.rules)
-        events = await self._decide(received, outcome, record)
+        events = await self._decide(received, outcome, record, data)
         if await self._store.insert_outcome(record, events):
             self._relay.notify()
             return True
         return False
 
+    def _notice(self, received: CloudEvent[InvoiceReceived], outcome: ValidationOutcome, data: bytes) -> str:
+        """The plain German rejection notice, issued in the name of the town the invoice was meant for."""
+        town = self._municipalities.get(received.ownerags)
+        return rejection_notice(
+            outcome,
+            data,
+            town=town.display_name if town else CENTER_NAME,
+            received_on=received.data.occurred_at.date(),
+            issued_on=self._clock().date(),
+        ).text()
+
     async def _decide(
-        self, received: CloudEvent[InvoiceReceived], outcome: ValidationOutcome, record: Document
+        self, received: CloudEvent[InvoiceReceived], outcome: ValidationOutcome, record: Document, data: bytes
     ) -> list[Document]:
         invoice_id, owner = received.data.invoice_id, received.ownerags
         now = record["processed_at"]
@@ -98,7 +107,7 @@ class ProcessInvoice:
             return entry(self._topics, data, invoice_id=invoice_id, owner_ags=owner_ags, cause=received, **kwargs)
 
         if outcome.status in {OutcomeStatus.REFUSED, OutcomeStatus.REJECTED}:
-            record["notice_de"] = self._write_notice(outcome)
+            record["notice_de"] = self._notice(received, outcome, data)
             failed = sorted(outcome.report.rule_ids(Severity.FATAL)) if outcome.report else []
             summary = "Die Rechnung verletzt verbindliche Regeln der XRechnung und wird abgelehnt."
             rejected = InvoiceRejected(
@@ -122,7 +131,7 @@ class ProcessInvoice:
         record["invoice"] = outcome.invoice.model_dump(mode="json")
         if isinstance(outcome.route, RoutingRejection) or outcome.route is None:
             assert isinstance(outcome.route, RoutingRejection)
-            record["notice_de"] = self._write_notice(outcome)
+            record["notice_de"] = self._notice(received, outcome, data)
             rejected = InvoiceRejected(
                 invoice_id=invoice_id,
                 occurred_at=now,

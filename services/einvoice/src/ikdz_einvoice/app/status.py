@@ -73,7 +73,8 @@ class ViewInvoice:
         outcome = await self._store.outcome(invoice_id)
         if outcome is None:
             return InvoiceStatus(state="received", **base)
-        failed = tuple(sorted({f["rule_id"] for f in outcome.get("findings", []) if f["severity"] == "fatal"}))
+        findings = outcome.get("report", {}).get("findings", [])
+        failed = tuple(sorted({f["rule_id"] for f in findings if f["severity"] == "fatal"}))
         common = {
             **base,
             "file_number": outcome.get("file_number"),
