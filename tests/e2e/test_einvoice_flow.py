@@ -11,12 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+from ikdz_einvoice.adapters.payment_config import load_payment_config
+from ikdz_einvoice.domain.payments import end_to_end_id
 from ikdz_platform.auth.settings import AuthSettings
 from lxml import etree
 
 from .conftest import RunningStack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.infra]
+pytestmark = [pytest.mark.e2e, pytest.mark.infra, pytest.mark.timeout(300)]  # a whole approval on a shared machine
 
 INSTANCE = (
     Path(__file__).resolve().parents[2]
@@ -107,11 +109,11 @@ def test_a_wurzen_invoice_is_approved_in_augustusburg_and_exported_for_payment(r
         assert accepted["invoice_id"] in export.json()["invoice_ids"]
         [pain_url] = [url for url in export.json()["files"] if url.endswith(".pain.001.xml")]
         pain = etree.fromstring(einvoice.get(pain_url, headers=treasurer).content)
-        [transfer] = pain.xpath(
-            "//p:CdtTrfTxInf[p:PmtId/p:EndToEndId = $number]", namespaces=PAIN, number=status["file_number"]
-        )
+        reference = end_to_end_id(accepted["invoice_id"], "E2E-2026-0001")
+        [transfer] = pain.xpath("//p:CdtTrfTxInf[p:PmtId/p:EndToEndId = $ref]", namespaces=PAIN, ref=reference)
         assert transfer.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=PAIN) == "DE79000000001234567890"
-        assert pain.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=PAIN) == "DE89370400440532013000"  # Wurzen pays
+        wurzen = load_payment_config().for_town("14729410")
+        assert pain.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=PAIN) == wurzen.debtor.iban  # Wurzen pays
         assert wait_for(einvoice, accepted, {"paid"})["state"] == "paid"
         again = einvoice.post("/api/v1/payment-exports", params={"town": "14729410"}, headers=treasurer).json()
         assert accepted["invoice_id"] not in again["invoice_ids"]  # never paid twice
