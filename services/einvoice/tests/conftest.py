@@ -8,6 +8,10 @@ those tests with Maven's message.
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
+
 import pytest
 from ikdz_einvoice.adapters.rule_artefacts import RuleArtefacts, ensure_rule_artefacts
 from ikdz_einvoice.adapters.saxon_validator import XRechnungValidator
@@ -53,3 +57,32 @@ def rule_artefacts() -> RuleArtefacts:
 @pytest.fixture(scope="session")
 def validator(rule_artefacts: RuleArtefacts) -> XRechnungValidator:
     return XRechnungValidator(rule_artefacts)
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []  # noqa: RUF012 - shared on purpose: the test reads what the server saw
+
+    def do_GET(self) -> None:
+        self.requests.append(self.path)
+        body = b'<!ENTITY xxe "fetched">'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture
+def dtd_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that would serve a DTD and records every request it gets."""
+    _CountingHandler.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.requests
+    finally:
+        server.shutdown()
+        server.server_close()

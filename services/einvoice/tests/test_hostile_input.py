@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from ikdz_einvoice.domain.document import DEFAULT_MAX_BYTES, Syntax, parse_document
@@ -14,35 +11,6 @@ from ikdz_platform.safe_xml import hardened_parser
 from lxml import etree
 
 from .support import BILLION_LAUGHS, CII_STANDARD, UBL_NS, UBL_STANDARD, XXE
-
-
-class _CountingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []  # noqa: RUF012 - shared on purpose: the test reads what the server saw
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = b'<!ENTITY xxe "fetched">'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture
-def dtd_server() -> Iterator[tuple[str, list[str]]]:
-    """A local HTTP server that would serve a DTD and records every request it gets."""
-    _CountingHandler.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.requests
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def refusal(data: bytes, **kwargs: int) -> DocumentRefusedError:

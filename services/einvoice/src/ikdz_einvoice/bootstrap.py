@@ -63,16 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     store = MongoInvoiceStore(runtime.db)
     runtime.on_start(store.create_indexes)
-    relay = runtime.outbox(store.invoices)
-    for collection in store.outbox_collections:
-        runtime.outbox(collection)
+    received, outcomes, approved, exported = (runtime.outbox(c) for c in store.outbox_collections)
     validator = StartedValidator(settings.validator_workers, settings.rules_dir)
     runtime.on_start(lambda: asyncio.to_thread(validator.start))
     validate = ValidateInvoice(validator, routing, max_bytes=settings.max_invoice_bytes)
     receive = ReceiveInvoice(
-        store, routing, topics, utc_now, relay, center_ags=settings.center_ags, max_bytes=settings.max_invoice_bytes
+        store, routing, topics, utc_now, received, center_ags=settings.center_ags, max_bytes=settings.max_invoice_bytes
     )
-    process = ProcessInvoice(store, validate, municipalities, topics, utc_now, relay)
+    process = ProcessInvoice(store, validate, municipalities, topics, utc_now, outcomes)
     base_url = settings.public_base_url.rstrip("/")
     approvals = Approvals(
         store,
@@ -80,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         municipalities,
         topics,
         utc_now,
-        relay,
+        approved,
         view_url=lambda invoice_id: f"{base_url}{STAFF_VIEW_PREFIX}/{invoice_id}",
     )
     consume_pools(runtime, SERVICE, settings.pools, municipalities, then=approvals.start)
@@ -97,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     view = ViewInvoice(store, secret)
     pages = templates(TEMPLATES_DIR)
     current_staff = staff_principal(install_staff_auth(app, settings, issuer_path=None))
-    export = ExportPayments(store, load_payment_config(settings.payment_file), topics, utc_now, relay)
+    export = ExportPayments(store, load_payment_config(settings.payment_file), topics, utc_now, exported)
     app.include_router(api_router(receive, view, secret, base_url))
     app.include_router(web_router(receive, view, pages, secret))
     app.include_router(payments_router(export, store, current_staff))

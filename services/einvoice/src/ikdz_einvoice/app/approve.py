@@ -149,7 +149,7 @@ class Approvals:
             }
             outbox = [message for event in new for message in self._messages(event, facts, cause, processing_ags)]
             if await self._store.append_approval(record, outbox):
-                self._relay.notify()
+                self._relay.notify(record["_id"])
                 return True
         msg = f"approval of invoice {invoice_id}: concurrent changes, giving up after {RETRIES} attempts"
         raise RuntimeError(msg)

@@ -89,7 +89,7 @@ class ExportPayments:
                 },
             }
             await self._store.insert_export(export, outbox)
-            self._relay.notify()
+            self._relay.notify(export_id)
             return ExportResult(export_id, tuple(item.case_id for item in items), not_payable)
 
     async def _payable(

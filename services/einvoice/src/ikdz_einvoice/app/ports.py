@@ -37,9 +37,9 @@ class InvoiceReader(Protocol):
 
 
 class Notifier(Protocol):
-    """Wakes the outbox relay after a write that carries events."""
+    """Tells the outbox relay which document was just written with events (``OutboxNotifier``)."""
 
-    def notify(self) -> None: ...
+    def notify(self, doc_id: Any = None) -> None: ...
 
 
 class InvoiceStore(Protocol):

@@ -82,7 +82,7 @@ class ProcessInvoice:
             record["rule_set"] = rule_set_name(outcome.report.rules)
         events = await self._decide(received, outcome, record, data)
         if await self._store.insert_outcome(record, events):
-            self._relay.notify()
+            self._relay.notify(invoice_id)
             return True
         return False
 

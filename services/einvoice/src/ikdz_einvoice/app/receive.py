@@ -90,5 +90,5 @@ class ReceiveInvoice:
             winner = await self._store.invoice_by_sha256(document.sha256)
             assert winner is not None
             return Receipt(winner["_id"], document.sha256, replayed=True)
-        self._relay.notify()
+        self._relay.notify(invoice_id)
         return Receipt(invoice_id, document.sha256, replayed=False)
