@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from ikdz_einvoice.domain.formatting import format_amount, format_date, format_iban, format_number, format_percent
-from ikdz_einvoice.domain.invoice import Address, Invoice, Party
+from ikdz_einvoice.domain.invoice import Address, Contact, Identifier, Invoice, Party
 from ikdz_einvoice.domain.labels import (
     BUSINESS_TERMS_DE,
     COUNTRIES_DE,
@@ -135,8 +135,8 @@ class InvoiceView:
         return next(f for f in self.totals if f.term == "BT-115")
 
 
-def _field(term: str, value: str | None, label: str | None = None) -> ViewField | None:
-    if value is None or value == "":
+def _field(term: str | None, value: str | None, label: str | None = None) -> ViewField | None:
+    if term is None or value is None or value == "":
         return None
     return ViewField(label=label or BUSINESS_TERMS_DE[term], value=value, term=term)
 
@@ -156,37 +156,37 @@ def _address(address: Address) -> str | None:
     return ", ".join(parts) or None
 
 
-def _party(title: str, group: str, party: Party, *, seller: bool) -> ViewSection:
-    terms = ("BT-27", "BT-28", "BT-29", "BT-30", "BT-31", "BT-32", "BT-34", "BT-41", "BT-42", "BT-43")
-    if not seller:
-        terms = ("BT-44", "BT-45", "BT-46", "BT-47", "BT-48", "BT-48", "BT-49", "BT-56", "BT-57", "BT-58")
-    name, trading, ident, legal, vat, tax, endpoint, contact, phone, email = terms
-    contact_data = party.contact
+_SELLER_TERMS = ("BT-27", "BT-28", "BT-35", "BT-31", "BT-32", "BT-30", "BT-29", "BT-34", "BT-41", "BT-42", "BT-43")
+_BUYER_TERMS = ("BT-44", "BT-45", "BT-50", "BT-48", None, "BT-47", "BT-46", "BT-49", "BT-56", "BT-57", "BT-58")
+
+
+def _party(title: str, group: str, party: Party, terms: tuple[str | None, ...]) -> ViewSection:
+    """Seller (BG-4) or buyer (BG-7): the same facts under the role's business terms; the buyer has no BT-32."""
+    name, trading, address, vat, tax, legal, ident, endpoint, contact, phone, email = terms
+    person = party.contact or Contact()
     return ViewSection(
         title=title,
         term=group,
         fields=_fields(
             _field(name, party.name),
             _field(trading, party.trading_name),
-            _field("BT-35" if seller else "BT-50", _address(party.address), "Anschrift"),
+            _field(address, _address(party.address), "Anschrift"),
             _field(vat, party.vat_id),
-            _field(tax, party.tax_number) if seller else None,
+            _field(tax, party.tax_number),
             _field(legal, _identifier(party.legal_registration_id)),
             *(_field(ident, _identifier(i)) for i in party.identifiers),
             _field(endpoint, _identifier(party.electronic_address)),
-            _field(contact, contact_data.name if contact_data else None),
-            _field(phone, contact_data.phone if contact_data else None),
-            _field(email, contact_data.email if contact_data else None),
+            _field(contact, person.name),
+            _field(phone, person.phone),
+            _field(email, person.email),
         ),
     )
 
 
-def _identifier(identifier: object) -> str | None:
-    value = getattr(identifier, "value", None)
-    scheme = getattr(identifier, "scheme", None)
-    if value is None:
+def _identifier(identifier: Identifier | None) -> str | None:
+    if identifier is None:
         return None
-    return f"{value} (Schema {scheme})" if scheme else str(value)
+    return f"{identifier.value} (Schema {identifier.scheme})" if identifier.scheme else identifier.value
 
 
 def _document(invoice: Invoice) -> ViewSection:
@@ -394,8 +394,8 @@ def build_invoice_view(invoice: Invoice, report: ValidationReport | None = None)
         f"fällig: {format_amount(invoice.totals.payable, invoice.currency)}",
         sections=(
             _document(invoice),
-            _party("Verkäufer", "BG-4", invoice.seller, seller=True),
-            _party("Käufer", "BG-7", invoice.buyer, seller=False),
+            _party("Verkäufer", "BG-4", invoice.seller, _SELLER_TERMS),
+            _party("Käufer", "BG-7", invoice.buyer, _BUYER_TERMS),
             _payment(invoice),
         ),
         notes=_notes(invoice),
