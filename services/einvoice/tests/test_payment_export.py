@@ -291,11 +291,12 @@ def test_the_debtor_account_is_checked_when_configured() -> None:
     with pytest.raises(ValidationError, match="check digits"):
         DebtorAccount(name="Stadt", iban="DE02120300000000202052")
     without_bic = WURZEN.model_copy(
-        update={"debtor": DebtorAccount(name="Stadt Wurzen", iban="DE02120300000000202051")}
+        update={"debtor": DebtorAccount(name="Stadt Großenhain", iban="DE02120300000000202051")}
     )
     run = build_payment_run(without_bic, [released("a")], message_id="m", created_at=CREATED, execution_date=RUN_DATE)
     document = etree.fromstring(render_pain001(run))
     assert document.findtext(".//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id", namespaces=NS) == "NOTPROVIDED"
+    assert document.findtext(".//p:Dbtr/p:Nm", namespaces=NS) == "Stadt Grossenhain"  # ß is not in the SEPA set
     assert pain001_schema().validate(document)
 
 

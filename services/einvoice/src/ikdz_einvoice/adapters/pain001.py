@@ -17,6 +17,7 @@ from lxml import etree
 
 from ikdz_einvoice.domain.errors import EinvoiceError
 from ikdz_einvoice.domain.payments import PaymentGroup, PaymentRun
+from ikdz_einvoice.domain.sepa import sepa_text
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 SCHEMA_SHA256 = "de038b373e47b0077b1832ddd81f4b2f1eb25d35721f62da1e38b7f5a09fda24"
@@ -67,7 +68,7 @@ def _group(root: etree._Element, run: PaymentRun, group: PaymentGroup) -> None:
     _sub(info, "CtrlSum", f"{group.control_sum:.2f}")
     _path(info, "PmtTpInf", "SvcLvl", "Cd", text="SEPA")
     _path(info, "ReqdExctnDt", "Dt", text=group.execution_date.isoformat())
-    _path(info, "Dbtr", "Nm", text=run.debtor.name[:70])
+    _path(info, "Dbtr", "Nm", text=sepa_text(run.debtor.name, 70))
     _path(info, "DbtrAcct", "Id", "IBAN", text=run.debtor.iban)
     _agent(info, "DbtrAgt", run.debtor.bic)
     _sub(info, "ChrgBr", "SLEV")
@@ -91,7 +92,7 @@ def render_pain001(run: PaymentRun) -> bytes:
     _sub(header, "CreDtTm", run.created_at.replace(microsecond=0).isoformat())
     _sub(header, "NbOfTxs", str(len(run.transfers)))
     _sub(header, "CtrlSum", f"{run.control_sum:.2f}")
-    _path(header, "InitgPty", "Nm", text=run.debtor.name[:70])
+    _path(header, "InitgPty", "Nm", text=sepa_text(run.debtor.name, 70))
     for group in run.groups:
         _group(root, run, group)
     schema = pain001_schema()

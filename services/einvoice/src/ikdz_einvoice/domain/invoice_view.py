@@ -208,7 +208,7 @@ def _document(invoice: Invoice) -> ViewSection:
             _field("BT-2", _date(invoice.issue_date)),
             _field("BT-9", _date(invoice.due_date)),
             _field("BT-72", _date(invoice.delivery_date)),
-            _field("BT-73", period, "Leistungszeitraum"),
+            _field("BT-73", period, "Abrechnungszeitraum"),
             _field("BT-10", invoice.buyer_reference),
             _field("BT-13", invoice.order_reference),
             _field("BT-11", invoice.project_reference),
