@@ -11,7 +11,8 @@ distinct files first, then copies that differ only by a trailing XML comment), t
    (``bench/einvoice-reference``, built with Maven on first use) on ``--workers`` threads.
 
 Both first validate every distinct file once (compiling the rules, warming the JIT), untimed. It
-prints for each: invoices/s, p50/p99 latency, verdict counts; then the throughput ratio
+prints for each: invoices/s, p50/p99 latency, CPU time per invoice (all processes of the side,
+timed part only: the figure to trust on a busy machine), verdict counts; then the ratios
 (ours / reference) and every file whose verdict differs. Exit 1 if a verdict differs or a side
 fails. Needs Java 17 and Maven (the rule artefacts come from Maven Central as for the service).
 
@@ -21,6 +22,7 @@ Run: ``uv run python bench/einvoice.py [--batch 600] [--workers 2]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -50,10 +52,16 @@ class Result:
     latencies_ms: list[float]
     verdicts: list[str]
     warmup_seconds: float
+    cpu_seconds: float
+    """CPU time of all the side's processes during the timed part: robust against a busy machine."""
 
     @property
     def per_second(self) -> float:
         return len(self.verdicts) / self.seconds
+
+    @property
+    def cpu_ms_per_invoice(self) -> float:
+        return self.cpu_seconds * 1000 / len(self.verdicts)
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -73,6 +81,21 @@ def build_batch(size: int, directory: Path) -> tuple[list[Path], list[Path]]:
         copy.write_bytes(source.read_bytes().rstrip() + f"\n<!-- bench copy {index} -->\n".encode())
         batch.append(copy)
     return batch, distinct
+
+
+def _children_cpu_seconds() -> float:
+    """utime + stime of this process's live children (the validator's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children: set[str] = set()
+    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+            children.update((task / "children").read_text().split())
+    for child in children:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14, 15 of stat)
+    return total
 
 
 def run_ours(batch: list[Path], distinct: list[Path], workers: int) -> Result:
@@ -108,13 +131,15 @@ def run_ours(batch: list[Path], distinct: list[Path], workers: int) -> Result:
                 latencies[index] = (time.perf_counter() - began) * 1000
 
         threads = [threading.Thread(target=client) for _ in range(workers)]
+        cpu_start = time.process_time() + _children_cpu_seconds()
         start = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - start
-    return Result("ours (saxonche)", seconds, latencies, verdicts, warmup)
+        cpu = time.process_time() + _children_cpu_seconds() - cpu_start
+    return Result("ours (saxonche)", seconds, latencies, verdicts, warmup, cpu)
 
 
 def build_reference() -> list[str]:
@@ -146,19 +171,19 @@ def run_reference(batch: list[Path], workers: int, timeout: float) -> Result:
         sys.exit(f"reference validator failed ({done.returncode}):\n{done.stderr[-4000:]}")
     verdicts = [""] * len(batch)
     latencies = [0.0] * len(batch)
-    seconds = warmup = 0.0
+    seconds = warmup = cpu = 0.0
     for line in done.stdout.splitlines():
         kind, *fields = line.split("\t")
         if kind == "verdict":
             index = int(fields[0])
             verdicts[index], latencies[index] = fields[1], float(fields[2])
         elif kind == "summary":
-            seconds = float(fields[1])
+            seconds, cpu = float(fields[1]), float(fields[2])
         elif kind == "warmup":
             warmup = float(fields[0])
     if not seconds or "" in verdicts:
         sys.exit(f"reference validator printed no complete result:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return Result("reference (phive 4.2.3, Java)", seconds, latencies, verdicts, warmup)
+    return Result("reference (phive 4.2.3, Java)", seconds, latencies, verdicts, warmup, cpu)
 
 
 def report(result: Result) -> None:
@@ -166,6 +191,7 @@ def report(result: Result) -> None:
     print(
         f"{result.name:32s} {result.per_second:7.1f} invoices/s  p50 {statistics.median(result.latencies_ms):7.1f} ms"
         f"  p99 {result.percentile(0.99):7.1f} ms  max {max(result.latencies_ms):7.1f} ms"
+        f"  CPU {result.cpu_ms_per_invoice:6.1f} ms/invoice"
         f"  accepted {counts['accepted']}  rejected {counts['rejected']}"
         f"  ({len(result.verdicts)} in {result.seconds:.1f} s; warm-up {result.warmup_seconds:.1f} s)"
     )
@@ -188,6 +214,7 @@ def main() -> int:
         report(reference)
     print(f"throughput ratio ours/reference: {ours.per_second / reference.per_second:.2f}")
     print(f"p99 latency ratio ours/reference: {ours.percentile(0.99) / reference.percentile(0.99):.2f}")
+    print(f"CPU per invoice ratio ours/reference: {ours.cpu_ms_per_invoice / reference.cpu_ms_per_invoice:.2f}")
     differing: dict[str, tuple[str, str, int]] = {}
     for index, (a, b) in enumerate(zip(ours.verdicts, reference.verdicts, strict=True)):
         if a != b:
