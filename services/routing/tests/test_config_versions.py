@@ -94,3 +94,11 @@ async def test_tampering_with_the_history_is_detected() -> None:
     await setup.admin.publish(config("v2").model_dump(mode="json"), actor="alice", reason="neu")
     setup.store.records["v1"]["actor"] = "mallory"
     assert not (await setup.admin.history())["chain_intact"]
+
+
+async def test_a_configuration_used_for_decisions_still_counts_as_the_same_content() -> None:
+    setup = Setup()
+    await setup.admin.start()
+    setup.active.current.lookup()  # routing built its lookups
+    await setup.admin.start()  # a restart or reload compares it with the stored version
+    assert [r["version"] for r in await setup.store.history()] == ["v1"]

@@ -62,6 +62,11 @@ class ActiveConfig:
         self.seq = 0
 
 
+def _same(a: RoutingConfig, b: RoutingConfig) -> bool:
+    """Same content (sets compare as sets; cached lookups, which model equality would compare, do not count)."""
+    return a.model_dump() == b.model_dump()
+
+
 class ConfigAdmin:
     def __init__(
         self,
@@ -138,7 +143,7 @@ class ConfigAdmin:
         for _ in range(RETRIES):
             stored = await self._versions.get(config.version)
             if stored is not None:
-                if RoutingConfig.model_validate(stored["config"]) != config:
+                if not _same(RoutingConfig.model_validate(stored["config"]), config):
                     msg = (
                         f"{source}: version: {config.version} is already in use for another configuration;"
                         " change the version with the content"
