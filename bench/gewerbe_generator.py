@@ -232,6 +232,12 @@ class Mix:
     defects: float = 0.03
 
 
+AUTOMATED_PATH = Mix(
+    kinds={NoticeKind.ANMELDUNG: 1.0}, trades={Trade.PERMIT_FREE: 1.0}, non_eu=0.0, defects=0.0, relocation=0.0
+)
+"""Permit-free Anmeldungen of German and EU nationals only: the path that needs no human (bench/gewerbe.py)."""
+
+
 @dataclass(frozen=True)
 class GeneratedCase:
     """One generated notice and what it was drawn as."""

@@ -106,6 +106,11 @@ def test_a_mix_without_defects_and_abmeldungen_draws_none() -> None:
     assert all(c.defect is None and not c.non_eu for c in drawn)
 
 
+def test_the_automated_path_needs_no_human() -> None:
+    for case in gen.Generator(seed=11, today=TODAY, mix=gen.AUTOMATED_PATH).cases(300):
+        assert decide(parse_payload(case.payload), DECIDE).outcome is Outcome.AUTO, case.payload["activities"]
+
+
 def test_labels_agree_with_the_decision_table(cases: list[object]) -> None:
     """What a case was drawn as is what the pure decision table makes of it."""
     for case in cases:

@@ -1,0 +1,207 @@
+"""Gewerbe automated path on the real stack: receipts per second and submit→receipt latency at a fixed rate.
+
+Starts the stack as ``bench/gewerbe_automation.py`` does, warms up, then offers permit-free
+Gewerbeanmeldungen of the seeded generator (``bench/gewerbe_generator.py``: sole traders, GbR,
+GmbH and UG in Wurzen and Augustusburg; the path that needs no human) through intake's JSON API at
+``--rate`` notices/s for ``--duration`` s, open loop (``bench/e2e.py``'s driver: arrivals on a fixed
+schedule, latency from the scheduled send time, so a slow server cannot hide queueing).
+
+Latency ends when the benchmark's own Kafka reader sees the case's ``gewerbe.receipt.issued``
+event (trade-registration has decided, rendered receipt and fee notice and its outbox relay has
+published). Printed: accepted/s, receipts/s sustained, p50/p95/p99/max submit→receipt and of the
+POST alone, cases without a receipt, and the aim p99 ≤ 300 ms at 100 notices/s as a ratio.
+
+Run: ``uv run python bench/gewerbe.py [--rate 100 --duration 20]``. Exits 1 if no receipt arrived at
+all (trade-registration does not issue receipts), a request or case failed, or a process died; the
+aim is reported, not enforced. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from e2e import Driver, Request, check_processes, percentile
+from gewerbe_automation import BenchError, Observer, make_stack
+from gewerbe_generator import AUTOMATED_PATH, GeneratedCase, Generator
+from ikdz_contracts.topics import Topics
+from ikdz_platform.stack import Stack
+
+AIM_RATE = 100.0  # notices/s offered
+AIM_P99 = 0.300  # seconds submit → receipt
+
+
+class NoticeDriver(Driver):
+    """``bench/e2e.py``'s driver, sending the n-th generated notice to the Gewerbe JSON API."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, run_id: str, cases: Sequence[GeneratedCase], args: argparse.Namespace
+    ):
+        super().__init__(client, run_id, args.connections, args.max_wait)
+        self._cases = cases
+
+    async def _send(self, request: Request, phase: str) -> None:
+        payload = self._cases[request.n % len(self._cases)].payload
+        try:
+            response = await self.client.post(
+                "/api/v1/gewerbeanzeigen",
+                json=payload,
+                headers={"Idempotency-Key": f"gew-{self.run_id}-{phase}-{request.n:07d}"},
+            )
+        except httpx.HTTPError as error:
+            request.error = f"{type(error).__name__}: {error}"[:200]
+            return
+        request.status = response.status_code
+        if response.status_code == 201:
+            request.case_id = response.json()["case_id"]
+        else:
+            request.error = f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def fmt(seconds: float) -> str:
+    return "–" if math.isnan(seconds) else f"{seconds * 1000:.0f} ms"  # NaN: no sample
+
+
+def phase_report(name: str, requests: Sequence[Request], observer: Observer, missing: Sequence[str]) -> list[str]:
+    accepted = [r for r in requests if r.case_id is not None]
+    receipts = [(r, observer.seen[str(r.case_id)].receipt_at) for r in accepted]
+    latencies = [float(at) - r.intended for r, at in receipts if at is not None]
+    posts = [r.finished - r.intended for r in accepted]
+    first = min((r.intended for r in requests), default=0.0)
+    last_sent = max((r.started for r in requests), default=first)
+    last_receipt = max((float(at) for _, at in receipts if at is not None), default=first)
+    lines = [f"\n== {name} =="]
+    lines.append(
+        f"  sent {len(requests)}, accepted {len(accepted)} ({len(accepted) / max(last_sent - first, 1e-9):.1f}/s), "
+        f"receipts {len(latencies)} ({len(latencies) / max(last_receipt - first, 1e-9):.1f}/s sustained, "
+        f"first send → last receipt), without receipt {len(missing)}"
+    )
+    lines.append(
+        "  submit → receipt p50 / p95 / p99 / max: "
+        + " / ".join(fmt(percentile(latencies, q)) for q in (50, 95, 99))
+        + f" / {fmt(max(latencies, default=float('nan')))}"
+    )
+    lines.append(
+        "  POST → 201 p50 / p99: " + " / ".join(fmt(percentile(posts, q)) for q in (50, 99)) + " (from scheduled send)"
+    )
+    failed = [r for r in requests if r.case_id is None]
+    if failed:
+        lines.append(f"  not accepted: {len(failed)}; first: {failed[0].error}")
+    return lines
+
+
+async def run(args: argparse.Namespace, stack: Stack, topics: Topics, run_id: str) -> tuple[list[str], bool]:
+    today = datetime.now(UTC).date()
+    count = args.warmup + round(args.rate * args.duration)
+    cases = Generator(args.seed, today, AUTOMATED_PATH).cases(count)
+    observer = Observer(stack.kafka_bootstrap_servers, topics)
+    await observer.start()
+    limits = httpx.Limits(
+        max_connections=args.connections, max_keepalive_connections=args.connections, keepalive_expiry=2.0
+    )
+    try:
+        async with httpx.AsyncClient(
+            base_url=stack.service("intake").base_url, limits=limits, timeout=args.http_timeout, trust_env=False
+        ) as client:
+            driver = NoticeDriver(client, run_id, cases, args)
+            print(f"-- warm-up: {args.warmup} notices …")
+            warm = await driver.closed_loop("warmup", args.warmup, min(8, args.warmup), args.complete_timeout)
+            warm_ids = [str(r.case_id) for r in warm if r.case_id is not None]
+            if len(warm_ids) < len(warm):
+                msg = f"warm-up: {len(warm) - len(warm_ids)} notices refused; first: {next(r.error for r in warm if r.case_id is None)}"
+                raise BenchError(msg)
+            if missing := await observer.wait(warm_ids, "receipt", args.complete_timeout):
+                msg = (
+                    f"warm-up: {len(missing)} of {len(warm_ids)} notices got no receipt (gewerbe.receipt.issued) within "
+                    f"{args.complete_timeout:g} s. Does trade-registration issue receipts?"
+                )
+                raise BenchError(msg)
+            print(f"-- fixed rate: {args.rate:g} notices/s for {args.duration:g} s (open loop) …")
+            requests = await driver.open_loop("fixed", args.rate, args.duration)
+            ids = [str(r.case_id) for r in requests if r.case_id is not None]
+            missing = await observer.wait(ids, "receipt", args.complete_timeout)
+    finally:
+        await observer.stop()
+    lines = phase_report(f"fixed rate {args.rate:g}/s for {args.duration:g} s", requests, observer, missing)
+    latencies = [
+        float(at) - r.intended
+        for r in requests
+        if r.case_id and (at := observer.seen[r.case_id].receipt_at) is not None
+    ]
+    p99 = percentile(latencies, 99) if not missing else float("inf")
+    verdict = "met" if p99 <= AIM_P99 and args.rate >= AIM_RATE else "NOT met"
+    lines.append("\n== aim ==")
+    lines.append(
+        f"  p99 submit → receipt {fmt(p99) if p99 != float('inf') else f'> {args.complete_timeout:g} s (cases without receipt)'}"
+        f" at {args.rate:g}/s offered; aim ≤ {AIM_P99 * 1000:.0f} ms at {AIM_RATE:g}/s: {verdict}"
+        + (f", {p99 / AIM_P99:.1f}× the aim" if p99 != float("inf") else "")
+    )
+    lines.append(f"  load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (2 shared cores)")
+    failures = [f"{len(missing)} accepted notices without receipt"] if missing else []
+    failures += (
+        [f"{sum(r.case_id is None for r in requests)} notices not accepted"]
+        if any(r.case_id is None for r in requests)
+        else []
+    )
+    failures += check_processes(stack)
+    if failures:
+        lines += ["\n== FAILED ==", *(f"  {f}" for f in failures)]
+    return lines, not failures
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rate", type=float, default=AIM_RATE, help="notices/s offered (default: %(default)s)")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds at that rate (default: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=50, help="notices sent before measuring")
+    parser.add_argument("--seed", type=int, default=11, help="seed of the generator")
+    parser.add_argument("--connections", type=int, default=64, help="HTTP connections (requests in flight)")
+    parser.add_argument(
+        "--max-wait", type=float, default=30.0, help="a request not sent within this many seconds is dropped"
+    )
+    parser.add_argument("--http-timeout", type=float, default=30.0, help="seconds per HTTP request")
+    parser.add_argument("--complete-timeout", type=float, default=300.0, help="seconds to wait for receipts")
+    parser.add_argument("--env-infra", action="store_true", help="use KAFKA_BOOTSTRAP_SERVERS and MONGODB_URI")
+    parser.add_argument("--keep-data", action="store_true", help="keep the data dir (logs) after the run")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    run_id = secrets.token_hex(4)
+    prefix = f"gewb{run_id}"
+    data_dir = Path(tempfile.mkdtemp(prefix="ikdz-gewerbe-bench-"))
+    stack = make_stack(data_dir / "stack", prefix, args.env_infra)
+    print(f"IKDZ Gewerbe benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, data in {data_dir}")
+    print(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    ok = False
+    try:
+        stack.start()
+        lines, ok = asyncio.run(run(args, stack, Topics(f"{prefix}."), run_id))
+        print("\n".join(lines))
+    except BenchError as error:
+        print(f"!! {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("!! interrupted", file=sys.stderr)
+    finally:
+        stack.stop()
+        if ok and not args.keep_data:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:
+            print(f"   data and logs kept in {data_dir}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
