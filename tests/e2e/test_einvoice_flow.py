@@ -1,10 +1,13 @@
 """An XRechnung for Wurzen whose department (Schulverwaltung) is worked in Augustusburg: posted over
 HTTP, validated with the official rules, routed to Augustusburg's pool under the agreement, checked
-by one clerk and released by a second person (four-eyes) through routing's task API, and paid in
-Wurzen's payment export. A wrong Leitweg-ID check digit gives the supplier a rejection notice."""
+by one clerk and released by a second person (four-eyes), and paid in Wurzen's payment export:
+once through routing's REST task API, once uploaded and approved in Chromium without JavaScript
+(axe-checked pages). A wrong Leitweg-ID check digit gives the supplier a rejection notice."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,9 @@ import pytest
 from ikdz_einvoice.adapters.payment_config import load_payment_config
 from ikdz_einvoice.domain.payments import end_to_end_id
 from ikdz_platform.auth.settings import AuthSettings
+from ikdz_platform.web.browser_testing import assert_no_axe_violations
 from lxml import etree
+from playwright.async_api import Page
 
 from .conftest import RunningStack
 
@@ -129,3 +134,55 @@ def test_a_wrong_leitweg_check_digit_gives_a_rejection_notice(running_stack: Run
     assert "14729410-SCHULE-44" in status["rejection_notice_de"]
     assert "Prüfziffer" in status["rejection_notice_de"]
     assert "Ablehnungsbescheid" in page.text and "Prüfziffer" in page.text
+
+
+async def clerk_decides(page: Page, routing: str, person: str, title: str) -> None:
+    """Sign in as ``person`` on routing's dev login, claim the task ``title`` and confirm it, without JavaScript."""
+    await page.goto(f"{routing}/dev-login?next=/arbeitskorb")
+    await page.get_by_label(person, exact=False).check()
+    await page.get_by_role("button", name="Anmelden").click()
+    await page.wait_for_url(f"{routing}/arbeitskorb")
+    async with asyncio.timeout(60):
+        while title not in await page.locator("main").inner_text():
+            await asyncio.sleep(0.5)
+            await page.reload()
+    await page.get_by_role("button", name=re.compile(rf"^Übernehmen\W+{re.escape(title)}$")).click()
+    await page.wait_for_url(re.compile(rf"{re.escape(routing)}/aufgaben/"))
+    await assert_no_axe_violations(page)
+    await page.get_by_label(re.compile(r"^Bestätigt: ")).check()
+    await page.get_by_label("Begründung").fill("Lieferung und Beträge geprüft.")
+    await page.get_by_role("button", name="Entscheidung speichern").click()
+    await page.wait_for_url(f"{routing}/arbeitskorb")
+
+
+@pytest.mark.browser
+async def test_a_supplier_uploads_in_the_browser_and_two_clerks_approve_in_their_worklists(
+    running_stack: RunningStack, browser_page_nojs: Page, tmp_path: Path
+) -> None:
+    page = browser_page_nojs
+    einvoice, routing = running_stack.url("einvoice"), running_stack.url("routing")
+    upload = tmp_path / "rechnung.xml"
+    upload.write_bytes(invoice(WURZEN_SCHOOLS, "E2E-2026-0003"))
+
+    await page.goto(f"{einvoice}/rechnung-einreichen")
+    await assert_no_axe_violations(page)
+    await page.get_by_label("Rechnungsdatei (XML)").set_input_files(str(upload))
+    await page.get_by_role("button", name="Rechnung absenden").click()
+    await page.wait_for_url(re.compile(rf"{re.escape(einvoice)}/rechnungen/"))
+    await assert_no_axe_violations(page)
+    invoice_id, token = re.findall(r"/rechnungen/([^?]+)\?token=(\w+)", page.url)[0]
+    accepted = {"status_url": f"{einvoice}/api/v1/invoices/{invoice_id}?token={token}"}
+    with running_stack.client("einvoice") as client:
+        status = await asyncio.to_thread(wait_for, client, accepted, {"in_approval", "rejected", "unroutable"})
+    assert status["state"] == "in_approval", status
+    number = status["file_number"]
+
+    await clerk_decides(page, routing, "Lena Hofmann", f"Rechnung sachlich prüfen: {number}")
+    await clerk_decides(page, routing, "Lena Hofmann", f"Rechnung rechnerisch prüfen: {number}")
+    await clerk_decides(page, routing, "Petra Lange", f"Zahlung anordnen: {number}")
+
+    with running_stack.client("einvoice") as client:
+        released = await asyncio.to_thread(wait_for, client, accepted, {"released", "objected"})
+    assert released["state"] == "released"
+    await page.goto(f"{einvoice}/rechnungen/{invoice_id}?token={token}")
+    assert "Zur Zahlung angeordnet" in await page.locator("main").inner_text()
