@@ -147,6 +147,20 @@ async def test_without_assignment_on_arrival_clerks_claim_but_only_with_the_skil
     assert (await act("t1", Command(Action.CLAIMED), anna)).task.assignee == "anna"
 
 
+async def test_someone_working_for_two_towns_acts_for_the_town_of_the_tasks_pool() -> None:
+    tasks, active = world(assign_on_arrival=False)
+    assert await AcceptTaskRequest(tasks, active, FakeClock())(request([]))
+    act = ActOnTask(tasks, Topics("t."), FakeClock(), _NoRelay(), active)
+    augustusburg = "14522020"  # the token's first town; the task sits in Wurzen's pool
+    anna = Actor(
+        "anna", frozenset({"wurzen"}), frozenset({Role.CLERK}), augustusburg, frozenset({augustusburg, WURZEN})
+    )
+    await act("t1", Command(Action.CLAIMED), anna)
+    loaded = await tasks.load("t1")
+    assert loaded is not None
+    assert [c.acting_ags for c in loaded[1]] == [WURZEN]
+
+
 class _NoRelay:
     def notify(self) -> None:
         """Nothing to wake in a unit test."""

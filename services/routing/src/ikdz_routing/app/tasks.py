@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -153,6 +153,7 @@ class ActOnTask:
             task = replay(definition, changes)
             if task.pool_id not in actor.pools:
                 raise TaskNotFoundError(task_id)  # invisible tasks do not exist for the actor
+            actor = self._acting_for_pool(actor, task.pool_id)
             change = decide(task, command, actor, self._clock())
             if change is None:
                 return ActResult(task, changed=False)
@@ -169,6 +170,14 @@ class ActOnTask:
                 self._relay.notify()
             return ActResult(evolve(task, change), changed=True)
         raise ConcurrentChangeError(task_id)
+
+    def _acting_for_pool(self, actor: Actor, pool_id: str) -> Actor:
+        """Someone who works for several towns acts for the town of the task's pool, so the audit and
+        ``task.completed`` name the town that processed the case, not the first town of the token."""
+        pool = self._active.current.pool(pool_id)
+        if pool is None or pool.processing_ags not in actor.towns:
+            return actor
+        return replace(actor, acting_ags=pool.processing_ags)
 
     def _completion(self, definition: TaskDefinition, change: TaskChange, actor: Actor) -> list[dict[str, Any]]:
         event = new_event(

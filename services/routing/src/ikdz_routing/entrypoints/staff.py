@@ -14,7 +14,8 @@ from ikdz_routing.domain.tasks import Actor, Role
 def actor_from(current_staff: Callable[..., Awaitable[StaffPrincipal]]) -> Callable[..., Awaitable[Actor]]:
     """A FastAPI dependency giving the caller as an ``Actor`` (401/403 come from ``current_staff``).
 
-    The acting town is the (lowest) town the token names; pilot staff work for one town each.
+    The acting town is the (lowest) town the token names; on a task, someone who works for several
+    towns acts for the town of the task's pool (``ActOnTask``).
     """
 
     async def resolve(principal: Annotated[StaffPrincipal, Depends(current_staff)]) -> Actor:
