@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from ikdz_platform.web.browser_testing import assert_no_axe_violations, serve_app
+from ikdz_platform.web.browser_testing import assert_no_axe_violations, fill_form, serve_app
 from playwright.async_api import Page
 
 from .fakes import FakeCaseRepository
@@ -24,21 +24,6 @@ SCREENSHOT_DIR = Path(os.environ.get("IKDZ_SCREENSHOT_DIR", "/tmp/ikdz-screensho
 async def base_url() -> AsyncIterator[str]:
     async with serve_app(gewerbe_app(FakeCaseRepository())) as url:
         yield url
-
-
-async def fill(page: Page, fields: dict[str, str]) -> None:
-    """Fill the visible controls as a person would (hidden bookkeeping fields are the form's own)."""
-    for name, value in fields.items():
-        control = page.locator(f'[name="{name}"]').first
-        kind = await control.evaluate("el => el.tagName === 'SELECT' ? 'select' : el.type")
-        if kind == "hidden":
-            continue
-        if kind == "select":
-            await control.select_option(value)
-        elif kind in {"radio", "checkbox"}:
-            await page.locator(f'[name="{name}"][value="{value}"]').check()
-        else:
-            await control.fill(value)
 
 
 async def focused_id(page: Page, expected: str | None = None) -> str:
@@ -82,7 +67,7 @@ async def test_an_empty_form_shows_the_summary_with_focus_and_links_to_the_field
 async def test_a_notice_is_filled_checked_and_sent_without_javascript(base_url: str, browser_page_nojs: Page) -> None:
     page = browser_page_nojs
     await page.goto(f"{base_url}{FORM_URL}")
-    await fill(page, {**VALID_FORM, "activities.0.description": "Friseursalon", "activities.0.wz_code": ""})
+    await fill_form(page, {**VALID_FORM, "activities.0.description": "Friseursalon", "activities.0.wz_code": ""})
 
     await page.get_by_role("button", name="Weitere Person hinzufügen").click()
     assert await focused_id(page, "persons-1-given_names") == "persons-1-given_names"
@@ -111,7 +96,7 @@ async def test_a_notice_is_filled_checked_and_sent_without_javascript(base_url: 
 async def test_changing_a_sent_notice_shows_that_the_first_one_stands(base_url: str, browser_page_nojs: Page) -> None:
     page = browser_page_nojs
     await page.goto(f"{base_url}{FORM_URL}")
-    await fill(page, VALID_FORM)
+    await fill_form(page, VALID_FORM)
     await page.get_by_role("button", name="Weiter zur Prüfung").last.click()
     await page.get_by_role("button", name="Anzeige verbindlich absenden").click()
     assert await page.locator("h1").inner_text() == "Ihre Gewerbeanzeige ist eingegangen"

@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import threading
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ __all__ = [
     "chromium_browser",
     "ensure_browser_prerequisites",
     "ensure_chromium",
+    "fill_form",
     "format_axe_violations",
     "launch_chromium",
     "run_axe",
@@ -343,3 +344,18 @@ async def browser_page_js(chromium_browser: Browser) -> AsyncIterator[Page]:
     """A fresh page with JavaScript enabled."""
     async with browser_page(java_script_enabled=True, browser=chromium_browser) as page:
         yield page
+
+
+async def fill_form(page: Page, fields: Mapping[str, str]) -> None:
+    """Fill the visible controls of a form as a person would; hidden bookkeeping fields are left alone."""
+    for name, value in fields.items():
+        control = page.locator(f'[name="{name}"]').first
+        kind = await control.evaluate("el => el.tagName === 'SELECT' ? 'select' : el.type")
+        if kind == "hidden":
+            continue
+        if kind == "select":
+            await control.select_option(value)
+        elif kind in {"radio", "checkbox"}:
+            await page.locator(f'[name="{name}"][value="{value}"]').check()
+        else:
+            await control.fill(value)
