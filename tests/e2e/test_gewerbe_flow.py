@@ -97,6 +97,7 @@ async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_huma
     security = await asyncio.to_thread(file_security_case)
 
     page = browser_page_nojs
+    page.set_default_timeout(60_000)  # the whole stack runs on this machine: pages can be slow under load
     intake_url = running_stack.url("intake")
     await page.goto(f"{intake_url}/gewerbe/anmeldung?gemeinde=14729410")
     await fill_form(page, anmeldung_form())
