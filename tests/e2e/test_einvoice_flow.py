@@ -7,6 +7,7 @@ once through routing's REST task API, once uploaded and approved in Chromium wit
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from pathlib import Path
@@ -14,9 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from ikdz_contracts.cloudevents import decode
+from ikdz_contracts.events import EINVOICE_EVENTS
+from ikdz_contracts.topics import Topics, dlq
 from ikdz_einvoice.adapters.payment_config import load_payment_config
 from ikdz_einvoice.domain.payments import end_to_end_id
 from ikdz_platform.auth.settings import AuthSettings
+from ikdz_platform.testing.topics import TopicReader
 from ikdz_platform.web.browser_testing import assert_no_axe_violations
 from lxml import etree
 from playwright.async_api import Page
@@ -186,3 +191,21 @@ async def test_a_supplier_uploads_in_the_browser_and_two_clerks_approve_in_their
     assert released["state"] == "released"
     await page.goto(f"{einvoice}/rechnungen/{invoice_id}?token={token}")
     assert "Zur Zahlung angeordnet" in await page.locator("main").inner_text()
+
+
+async def test_the_flows_events_match_the_contracts_and_none_was_dead_lettered(running_stack: RunningStack) -> None:
+    """Runs after the flows above: every einvoice event on the shared topic is one of the contract's
+    models, and the validation consumer skipped the other types instead of parking them."""
+    topics = Topics(running_stack.topic_prefix)
+    watched = [topics.einvoice_events, dlq(topics.einvoice_events), dlq(topics.task_completed)]
+    async with TopicReader(running_stack.stack.kafka_bootstrap_servers, *watched) as reader:
+        await reader.wait_for(lambda r: any(b"einvoice.exported" in x.value for x in r), timeout=30)
+        records = await reader.settle(2.0)
+    models = {model.EVENT_TYPE: model for model in EINVOICE_EVENTS}
+    kinds = [json.loads(r.value)["type"] for r in records if r.topic == topics.einvoice_events]
+    for record in (r for r in records if r.topic == topics.einvoice_events):
+        decode(record.value, models[json.loads(record.value)["type"]])
+    assert {"received", "validated", "routed", "approval.step", "released", "exported", "rejected"} <= {
+        kind.removeprefix("de.ikdz.einvoice.").removesuffix(".v1") for kind in kinds
+    }
+    assert [r for r in records if r.topic != topics.einvoice_events] == []
