@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
@@ -38,6 +39,16 @@ def utc_now() -> datetime:
     """Now, to the millisecond: what the store keeps, so hashes over stored times verify."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _pool_town(active: ActiveConfig) -> Callable[[str], str | None]:
+    """The processing town of a pool in the configuration in force at the time of the request."""
+
+    def town(pool_id: str) -> str | None:
+        pool = active.current.pool(pool_id)
+        return None if pool is None else pool.processing_ags
+
+    return town
 
 
 def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorResolver | None = None) -> FastAPI:
@@ -82,7 +93,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     )
 
     if resolve_actor is None:
-        resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)))
+        resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)), _pool_town(active))
     act = ActOnTask(tasks, topics, utc_now, task_outbox, active)
     worklists = Worklists(tasks)
     lights = DeadlineLights(active, utc_now)
