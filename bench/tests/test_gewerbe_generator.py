@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from ikdz_contracts.payloads.gewerbe import NoticeKind, parse_payload
@@ -53,7 +54,7 @@ TRADE_CATEGORY = {
 
 
 @pytest.fixture(scope="module")
-def cases() -> list[object]:
+def cases() -> list[Any]:
     return list(gen.Generator(seed=7, today=TODAY).cases(4000))
 
 
@@ -65,7 +66,7 @@ def test_same_seed_same_cases_other_seed_other_cases() -> None:
     assert first != other
 
 
-def test_every_payload_and_base_is_valid_per_contract_and_only_defects_break_a_rule(cases: list[object]) -> None:
+def test_every_payload_and_base_is_valid_per_contract_and_only_defects_break_a_rule(cases: list[Any]) -> None:
     for case in cases:
         notice = parse_payload(case.payload)
         errors = {v.rule for v in validate(notice, RULES) if v.severity is Severity.ERROR}
@@ -79,7 +80,7 @@ def test_every_payload_and_base_is_valid_per_contract_and_only_defects_break_a_r
             assert decide(base, DECIDE).outcome is Outcome.AUTO
 
 
-def test_the_mix_matches_its_parameters(cases: list[object]) -> None:
+def test_the_mix_matches_its_parameters(cases: list[Any]) -> None:
     mix = gen.Mix()
     n = len(cases)
     kinds = Counter(c.kind for c in cases)
@@ -111,7 +112,7 @@ def test_the_automated_path_needs_no_human() -> None:
         assert decide(parse_payload(case.payload), DECIDE).outcome is Outcome.AUTO, case.payload["activities"]
 
 
-def test_labels_agree_with_the_decision_table(cases: list[object]) -> None:
+def test_labels_agree_with_the_decision_table(cases: list[Any]) -> None:
     """What a case was drawn as is what the pure decision table makes of it."""
     for case in cases:
         if case.refused_at_intake or case.defect is gen.Defect.UNKNOWN_REGISTRATION:
@@ -136,7 +137,7 @@ def test_labels_agree_with_the_decision_table(cases: list[object]) -> None:
         assert decision.outcome is (Outcome.AUTO if not expected else Outcome.AUTO_WITH_TASKS)
 
 
-def test_no_two_businesses_share_holder_and_site(cases: list[object]) -> None:
+def test_no_two_businesses_share_holder_and_site(cases: list[Any]) -> None:
     """Otherwise an Anmeldung would be refused as a duplicate and the report would count it."""
     keys = [duplicate_key(parse_payload(c.payload)) for c in cases if c.kind is NoticeKind.ANMELDUNG]
     keys += [duplicate_key(parse_payload(c.base)) for c in cases if c.base is not None]
