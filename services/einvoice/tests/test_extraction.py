@@ -11,7 +11,7 @@ from ikdz_einvoice.domain.document import Syntax
 from ikdz_einvoice.domain.errors import ExtractionError
 from ikdz_einvoice.domain.extraction import extract_invoice
 from ikdz_einvoice.domain.fields import note
-from ikdz_einvoice.domain.invoice import DocumentReference, Invoice
+from ikdz_einvoice.domain.invoice import Address, DocumentReference, Identifier, Invoice, SupportingDocument
 
 from .support import CEN_EXAMPLES, CII_STANDARD, TESTSUITE, UBL_STANDARD, edited, instances, load
 
@@ -186,3 +186,79 @@ def test_seller_contact_and_note_subject(path: Path) -> None:
 )
 def test_ubl_note_subject_codes_are_split_off(raw: str, expected: tuple[str | None, str]) -> None:
     assert note(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "path", [COMPREHENSIVE / f"01.01_comprehensive_test_{s}.xml" for s in ("ubl", "uncefact")], ids=["ubl", "cii"]
+)
+def test_payee_tax_representative_delivery_and_supporting_documents_are_extracted(path: Path) -> None:
+    invoice = extract(path)
+    assert invoice.payee is not None
+    assert invoice.payee.name == "[Payee name]"
+    assert invoice.payee.identifiers == (Identifier(value="74"),)
+    representative = invoice.tax_representative
+    assert representative is not None
+    assert (representative.name, representative.vat_id) == ("[Seller tax representative name]", "DE124567")
+    assert representative.address == Address(
+        street="[Seller tax representative address line 1]",
+        additional_street="[Seller tax representative address line 2]",
+        address_line="[Seller tax representative address line 3]",
+        city="[Seller tax representative city]",
+        postcode="12345",
+        subdivision="Bayern",
+        country="DE",
+    )
+    assert invoice.delivery is not None
+    assert (invoice.delivery.party_name, invoice.delivery.location_id) == (
+        "[Deliver to party name]",
+        Identifier(value="68"),
+    )
+    assert invoice.delivery.address == Address(
+        street="[Deliver to street]",
+        additional_street="4. OG",
+        address_line="More Details",
+        city="[Deliver to city]",
+        postcode="98765",
+        subdivision="Bayern",
+        country="DE",
+    )
+    # BG-24 only: the BT-18 reference (type 130) and, in CII, the BT-17 tender reference (type 50) stay out
+    assert invoice.supporting_documents == tuple(
+        SupportingDocument(
+            reference=f"01_15_Anhang_0{n}.pdf",
+            description="Aufschlüsselung der einzelnen Leistungspositionen",
+            filename=f"01_15_Anhang_0{n}.pdf",
+            mime_code="application/pdf",
+        )
+        for n in (1, 2)
+    )
+
+
+def test_the_payee_legal_registration_id_is_extracted_from_cii() -> None:
+    payee = extract(COMPREHENSIVE / "01.01_comprehensive_test_uncefact.xml").payee
+    assert payee is not None
+    assert payee.legal_registration_id == Identifier(value="90000000-03083-72", scheme="0204")
+
+
+@pytest.mark.parametrize(
+    "path", [COMPREHENSIVE / f"01.01_comprehensive_test_{s}.xml" for s in ("ubl", "uncefact")], ids=["ubl", "cii"]
+)
+def test_line_allowances_and_charges_are_extracted(path: Path) -> None:
+    first = extract(path).lines[0]
+    assert [(a.charge, a.reason, a.reason_code) for a in first.allowances_charges] == [
+        (True, "Testing", "TAC"),
+        (True, "Testing 2", "TAC"),
+        (False, "Fixed long term", "102"),
+        (False, "Fixed long term 2", "102"),
+    ]
+    assert {(a.amount, a.base_amount, a.percentage) for a in first.allowances_charges} == {
+        (Decimal(20), Decimal(200), Decimal(10))
+    }
+    assert all(a.vat_category is None and a.vat_rate is None for a in first.allowances_charges)
+
+
+def test_instances_without_these_groups_leave_them_empty() -> None:
+    for path in (UBL_STANDARD, CII_STANDARD):
+        invoice = extract(path)
+        assert (invoice.payee, invoice.tax_representative, invoice.supporting_documents) == (None, None, ())
+        assert all(not line.allowances_charges for line in invoice.lines)

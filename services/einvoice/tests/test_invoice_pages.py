@@ -63,11 +63,15 @@ def test_the_page_shows_every_part_of_the_invoice_in_german() -> None:
     headings = [h.text_content().strip() for h in page.iter("h2")]
     for heading in ("Rechnung", "Verkäufer", "Käufer", "Zahlung", "Bemerkungen", "Beträge"):
         assert heading in headings
+    for heading in ("Zahlungsempfänger", "Steuervertreter des Verkäufers", "Lieferung"):
+        assert heading in headings
     captions = [c.text_content().strip() for c in page.iter("caption")]
     assert captions == [
         "Rechnungspositionen",
+        "Nachlässe und Zuschläge auf Positionsebene",
         "Nachlässe und Zuschläge auf Rechnungsebene",
         "Umsatzsteuer",
+        "Rechnungsbegründende Unterlagen",
         "Meldungen der Prüfung (1)",
     ]
     for table in page.iter("table"):  # every data table has column headers
@@ -80,6 +84,10 @@ def test_the_page_shows_every_part_of_the_invoice_in_german() -> None:
     assert "<b>Spezifikationskennung</b> &amp; mehr" not in response.text
     assert "&lt;b&gt;Spezifikationskennung&lt;/b&gt; &amp; mehr" in response.text
     assert 'href="/rechnungen/r-1/pdf"' in response.text
+    # supporting documents (BG-24) are named, never embedded or linked
+    assert "01_15_Anhang_01.pdf" in response.text and "application/pdf" in response.text
+    assert "https://xeinkauf.de/xrechnung/" not in response.text and "JVBERi0" not in response.text
+    assert [a.get("href") for a in page.iter("a")] == ["#inhalt", "/rechnungen/r-1/pdf"]
 
 
 def test_an_unknown_or_unseen_invoice_is_404_in_german() -> None:
@@ -98,6 +106,9 @@ def test_the_pdf_route_serves_the_same_view() -> None:
     assert b"1234567" in content
     assert b"BR-DE-21" in content
     assert b"Leitweg-ID" in content
+    for text in (b"[Payee name]", b"[Seller tax representative name]", b"98765", b"01_15_Anhang_02.pdf"):
+        assert text in content
+    assert b"https://xeinkauf.de/xrechnung/" not in content
 
 
 def test_html_and_pdf_render_deterministically_without_a_report() -> None:

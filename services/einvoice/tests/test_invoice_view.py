@@ -99,6 +99,11 @@ def test_every_official_instance_shows_its_business_terms(path: Path) -> None:
     assert len(view.vat_breakdown.rows) == len(invoice.vat_breakdown)
     assert len(view.notes) == len(invoice.notes)
     assert (view.allowances_charges is None) == (not invoice.allowances_charges)
+    line_items = [item for line in invoice.lines for item in line.allowances_charges]
+    assert len(view.line_allowances_charges.rows if view.line_allowances_charges else ()) == len(line_items)
+    assert len(view.supporting_documents.rows if view.supporting_documents else ()) == len(invoice.supporting_documents)
+    assert ("BT-59" in shown) == (invoice.payee is not None)
+    assert ("BT-62" in shown) == (invoice.tax_representative is not None)
 
 
 def test_the_standard_invoice_reads_as_a_clerk_expects() -> None:
@@ -151,6 +156,68 @@ def test_allowances_charges_dates_and_references_are_shown(path: Path) -> None:
     assert view.allowances_charges.rows[2][-1] == "-10,00\u00a0€"  # an allowance reduces the amount
     assert view.allowances_charges.rows[0][-1] == "10,00\u00a0€"
     assert view.allowances_charges.rows[0][4] == "0\u00a0% (Steuerbefreit)"
+
+
+@pytest.mark.parametrize("path", [COMPREHENSIVE_UBL, COMPREHENSIVE_CII], ids=lambda p: p.name)
+def test_payee_tax_representative_delivery_and_supporting_documents_are_shown(path: Path) -> None:
+    view = build_invoice_view(extract_invoice(load(path)))
+    sections = {s.title: s for s in view.sections}
+    payee = sections["Zahlungsempfänger"]
+    assert payee.term == "BG-10"
+    assert ("Name (BT-59)", "[Payee name]") in payee.items
+    assert ("Kennung (BT-60)", "74") in payee.items
+    representative = sections["Steuervertreter des Verkäufers"]
+    assert representative.term == "BG-11"
+    assert representative.items == (
+        ("Name (BT-62)", "[Seller tax representative name]"),
+        ("Umsatzsteuer-Identifikationsnummer (BT-63)", "DE124567"),
+        (
+            "Anschrift (BT-64)",
+            "[Seller tax representative address line 1], [Seller tax representative address line 2], "
+            "[Seller tax representative address line 3], 12345 [Seller tax representative city], Bayern",
+        ),
+    )
+    delivery = sections["Lieferung"]
+    assert delivery.term == "BG-13"
+    assert delivery.items == (
+        ("Name des Empfängers (BT-70)", "[Deliver to party name]"),
+        ("Kennung des Lieferorts (BT-71)", "68"),
+        ("Lieferanschrift (BT-75)", "[Deliver to street], 4. OG, More Details, 98765 [Deliver to city], Bayern"),
+    )
+    documents = view.supporting_documents
+    assert documents is not None and documents.term == "BG-24"
+    assert [c.label for c in documents.columns] == ["Kennung", "Beschreibung", "Dateiname", "Dateityp"]
+    assert documents.rows[0] == (
+        "01_15_Anhang_01.pdf",
+        "Aufschlüsselung der einzelnen Leistungspositionen",
+        "01_15_Anhang_01.pdf",
+        "application/pdf",
+    )
+    assert len(documents.rows) == 2
+
+
+@pytest.mark.parametrize("path", [COMPREHENSIVE_UBL, COMPREHENSIVE_CII], ids=lambda p: p.name)
+def test_line_allowances_and_charges_are_shown_with_their_line(path: Path) -> None:
+    table = build_invoice_view(extract_invoice(load(path))).line_allowances_charges
+    assert table is not None and table.caption == "Nachlässe und Zuschläge auf Positionsebene"
+    assert [(c.label, c.term) for c in table.columns] == [
+        ("Pos.", "BT-126"),
+        ("Art", None),
+        ("Grund", "BT-139"),
+        ("Grundbetrag", "BT-137"),
+        ("Prozentsatz", "BT-138"),
+        ("Betrag", "BT-136"),
+    ]
+    assert table.rows[0] == ("1", "Zuschlag", "Testing (Code TAC)", "200,00\u00a0€", "10\u00a0%", "20,00\u00a0€")
+    assert table.rows[2] == (
+        "1",
+        "Nachlass",
+        "Fixed long term (Code 102)",
+        "200,00\u00a0€",
+        "10\u00a0%",
+        "-20,00\u00a0€",
+    )
+    assert all(row[0] == "1" for row in table.rows[:4])
 
 
 def test_syntaxes_agree_on_the_same_business_case() -> None:

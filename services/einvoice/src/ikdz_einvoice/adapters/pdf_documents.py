@@ -119,6 +119,11 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
         _p(view.lines.caption, st["heading"]),
         _grid(view.lines, st, [w * width for w in (0.1, 0.36, 0.08, 0.08, 0.13, 0.1, 0.15)]),
     ]
+    if view.line_allowances_charges:
+        story += [
+            _p(view.line_allowances_charges.caption, st["heading"]),
+            _grid(view.line_allowances_charges, st, [w * width for w in (0.1, 0.1, 0.35, 0.15, 0.1, 0.2)]),
+        ]
     if view.allowances_charges:
         story += [
             _p(view.allowances_charges.caption, st["heading"]),
@@ -129,6 +134,11 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
         _grid(view.vat_breakdown, st, [w * width for w in (0.25, 0.1, 0.18, 0.18, 0.29)]),
         KeepTogether([_p("Beträge", st["heading"]), _facts(view.totals, st, half)]),
     ]
+    if view.supporting_documents:
+        story += [
+            _p(view.supporting_documents.caption, st["heading"]),
+            _grid(view.supporting_documents, st, [w * width for w in (0.2, 0.4, 0.25, 0.15)]),
+        ]
     if view.verdict:
         story.append(_p("Prüfergebnis", st["heading"]))
         if view.findings:

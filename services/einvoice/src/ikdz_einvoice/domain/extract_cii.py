@@ -21,13 +21,18 @@ from ikdz_einvoice.domain.invoice import (
     Address,
     AllowanceCharge,
     Contact,
+    Delivery,
     DocumentReference,
+    Identifier,
     Invoice,
     InvoiceLine,
     Note,
     Party,
+    Payee,
     Payment,
     PaymentAccount,
+    SupportingDocument,
+    TaxRepresentative,
     Totals,
     VatBreakdown,
 )
@@ -36,6 +41,8 @@ _TRANSACTION = "rsm:SupplyChainTradeTransaction"
 _AGREEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeAgreement"
 _SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
 _DELIVERY = f"{_TRANSACTION}/ram:ApplicableHeaderTradeDelivery"
+SUPPORTING_DOCUMENT_TYPE = "916"
+"""``ram:AdditionalReferencedDocument`` type code of BG-24 (50 is BT-17, 130 is BT-18)."""
 
 
 def _tax_registration(party: Node | None, scheme: str) -> str | None:
@@ -49,25 +56,84 @@ def _tax_registration(party: Node | None, scheme: str) -> str | None:
     )
 
 
+def _identifiers(party: Node | None) -> tuple[Identifier, ...]:
+    nodes = [*find_all(party, "ram:ID"), *find_all(party, "ram:GlobalID")]
+    return tuple(i for node in nodes if (i := identifier(node)))
+
+
 def _party(party: Node | None, role: str) -> Party:
-    address = find(party, "ram:PostalTradeAddress")
-    identifiers = [*find_all(party, "ram:ID"), *find_all(party, "ram:GlobalID")]
     return Party(
         name=required_text(party, "ram:Name", f"{role} name"),
         trading_name=text(party, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
-        identifiers=tuple(i for node in identifiers if (i := identifier(node))),
+        identifiers=_identifiers(party),
         legal_registration_id=identifier(party, "ram:SpecifiedLegalOrganization/ram:ID"),
         vat_id=_tax_registration(party, "VA"),
         tax_number=_tax_registration(party, "FC"),
         electronic_address=identifier(party, "ram:URIUniversalCommunication/ram:URIID"),
-        address=Address(
-            street=text(address, "ram:LineOne"),
-            city=text(address, "ram:CityName"),
-            postcode=text(address, "ram:PostcodeCode"),
-            country=text(address, "ram:CountryID"),
-        ),
+        address=_address(find(party, "ram:PostalTradeAddress")),
         contact=_contact(find(party, "ram:DefinedTradeContact")),
     )
+
+
+def _address(node: Node | None) -> Address:
+    return Address(
+        street=text(node, "ram:LineOne"),
+        additional_street=text(node, "ram:LineTwo"),
+        address_line=text(node, "ram:LineThree"),
+        city=text(node, "ram:CityName"),
+        postcode=text(node, "ram:PostcodeCode"),
+        subdivision=text(node, "ram:CountrySubDivisionName"),
+        country=text(node, "ram:CountryID"),
+    )
+
+
+def _payee(node: Node | None) -> Payee | None:
+    if node is None:
+        return None
+    return Payee(
+        name=required_text(node, "ram:Name", "BT-59"),
+        identifiers=_identifiers(node),
+        legal_registration_id=identifier(node, "ram:SpecifiedLegalOrganization/ram:ID"),
+    )
+
+
+def _tax_representative(node: Node | None) -> TaxRepresentative | None:
+    if node is None:
+        return None
+    return TaxRepresentative(
+        name=required_text(node, "ram:Name", "BT-62"),
+        vat_id=_tax_registration(node, "VA"),
+        address=_address(find(node, "ram:PostalTradeAddress")),
+    )
+
+
+def _delivery(node: Node | None) -> Delivery | None:
+    address = find(node, "ram:PostalTradeAddress")
+    ids = _identifiers(node)
+    delivery = Delivery(
+        party_name=text(node, "ram:Name"),
+        location_id=ids[0] if ids else None,
+        address=_address(address) if address is not None else None,
+    )
+    return delivery if delivery != Delivery() else None
+
+
+def _supporting_documents(agreement: Node | None) -> tuple[SupportingDocument, ...]:
+    documents = []
+    for ref in find_all(agreement, "ram:AdditionalReferencedDocument"):
+        reference = text(ref, "ram:IssuerAssignedID")
+        if reference is None or text(ref, "ram:TypeCode") != SUPPORTING_DOCUMENT_TYPE:
+            continue
+        embedded = find(ref, "ram:AttachmentBinaryObject")
+        documents.append(
+            SupportingDocument(
+                reference=reference,
+                description=text(ref, "ram:Name"),
+                filename=embedded.get("filename") if embedded is not None else None,
+                mime_code=embedded.get("mimeCode") if embedded is not None else None,
+            )
+        )
+    return tuple(documents)
 
 
 def _contact(node: Node | None) -> Contact | None:
@@ -89,11 +155,12 @@ def _notes(root: Node) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def _allowances_charges(settlement: Node | None) -> tuple[AllowanceCharge, ...]:
+def _allowances_charges(settlement: Node | None, amount_terms: str) -> tuple[AllowanceCharge, ...]:
+    """Those of the document (BG-20/21) or of one line (BG-27/28): the same elements in either settlement."""
     return tuple(
         AllowanceCharge(
             charge=indicator(text(node, "ram:ChargeIndicator/udt:Indicator")),
-            amount=required_decimal(node, "ram:ActualAmount", "BT-92/BT-99"),
+            amount=required_decimal(node, "ram:ActualAmount", amount_terms),
             base_amount=decimal(node, "ram:BasisAmount"),
             percentage=decimal(node, "ram:CalculationPercent"),
             vat_category=text(node, "ram:CategoryTradeTax/ram:CategoryCode"),
@@ -180,6 +247,7 @@ def _lines(root: Node) -> tuple[InvoiceLine, ...]:
                 item_name=required_text(item, "ram:SpecifiedTradeProduct/ram:Name", "BT-153"),
                 vat_category=text(settlement, "ram:ApplicableTradeTax/ram:CategoryCode"),
                 vat_rate=decimal(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent"),
+                allowances_charges=_allowances_charges(settlement, "BT-136/BT-141"),
             )
         )
     return tuple(lines)
@@ -216,10 +284,14 @@ def extract_cii(document: ParsedDocument) -> Invoice:
             for ref in find_all(settlement, "ram:InvoiceReferencedDocument")
             if (number := text(ref, "ram:IssuerAssignedID"))
         ),
+        supporting_documents=_supporting_documents(agreement),
         seller=_party(find(agreement, "ram:SellerTradeParty"), "seller (BT-27)"),
         buyer=_party(find(agreement, "ram:BuyerTradeParty"), "buyer (BT-44)"),
+        payee=_payee(find(settlement, "ram:PayeeTradeParty")),
+        tax_representative=_tax_representative(find(agreement, "ram:SellerTaxRepresentativeTradeParty")),
+        delivery=_delivery(find(root, f"{_DELIVERY}/ram:ShipToTradeParty")),
         totals=_totals(settlement, currency),
-        allowances_charges=_allowances_charges(settlement),
+        allowances_charges=_allowances_charges(settlement, "BT-92/BT-99"),
         vat_breakdown=_vat(settlement),
         payment=_payment(settlement),
         lines=_lines(root),

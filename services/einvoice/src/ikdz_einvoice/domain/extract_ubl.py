@@ -21,16 +21,23 @@ from ikdz_einvoice.domain.invoice import (
     Address,
     AllowanceCharge,
     Contact,
+    Delivery,
     DocumentReference,
     Invoice,
     InvoiceLine,
     Note,
     Party,
+    Payee,
     Payment,
     PaymentAccount,
+    SupportingDocument,
+    TaxRepresentative,
     Totals,
     VatBreakdown,
 )
+
+INVOICED_OBJECT_TYPE = "130"
+"""``cac:AdditionalDocumentReference`` with this type code is BT-18 (invoiced object), not a BG-24 document."""
 
 
 def _party(node: Node | None, role: str) -> Party:
@@ -39,7 +46,6 @@ def _party(node: Node | None, role: str) -> Party:
     schemes = find_all(party, "cac:PartyTaxScheme")
     vat = [s for s in schemes if text(s, "cac:TaxScheme/cbc:ID") == "VAT"]
     other = [s for s in schemes if text(s, "cac:TaxScheme/cbc:ID") != "VAT"]
-    address = find(party, "cac:PostalAddress")
     return Party(
         name=required_text(legal, "cbc:RegistrationName", f"{role} name"),
         trading_name=text(party, "cac:PartyName/cbc:Name"),
@@ -48,14 +54,70 @@ def _party(node: Node | None, role: str) -> Party:
         vat_id=text(vat[0], "cbc:CompanyID") if vat else None,
         tax_number=text(other[0], "cbc:CompanyID") if other else None,
         electronic_address=identifier(party, "cbc:EndpointID"),
-        address=Address(
-            street=text(address, "cbc:StreetName"),
-            city=text(address, "cbc:CityName"),
-            postcode=text(address, "cbc:PostalZone"),
-            country=text(address, "cac:Country/cbc:IdentificationCode"),
-        ),
+        address=_address(find(party, "cac:PostalAddress")),
         contact=_contact(find(party, "cac:Contact")),
     )
+
+
+def _address(node: Node | None) -> Address:
+    return Address(
+        street=text(node, "cbc:StreetName"),
+        additional_street=text(node, "cbc:AdditionalStreetName"),
+        address_line=text(node, "cac:AddressLine/cbc:Line"),
+        city=text(node, "cbc:CityName"),
+        postcode=text(node, "cbc:PostalZone"),
+        subdivision=text(node, "cbc:CountrySubentity"),
+        country=text(node, "cac:Country/cbc:IdentificationCode"),
+    )
+
+
+def _payee(node: Node | None) -> Payee | None:
+    if node is None:
+        return None
+    return Payee(
+        name=required_text(node, "cac:PartyName/cbc:Name", "BT-59"),
+        identifiers=tuple(i for n in find_all(node, "cac:PartyIdentification/cbc:ID") if (i := identifier(n))),
+        legal_registration_id=identifier(node, "cac:PartyLegalEntity/cbc:CompanyID"),
+    )
+
+
+def _tax_representative(node: Node | None) -> TaxRepresentative | None:
+    if node is None:
+        return None
+    return TaxRepresentative(
+        name=required_text(node, "cac:PartyName/cbc:Name", "BT-62"),
+        vat_id=text(node, "cac:PartyTaxScheme/cbc:CompanyID"),
+        address=_address(find(node, "cac:PostalAddress")),
+    )
+
+
+def _delivery(node: Node | None) -> Delivery | None:
+    location = find(node, "cac:DeliveryLocation")
+    address = find(location, "cac:Address")
+    delivery = Delivery(
+        party_name=text(node, "cac:DeliveryParty/cac:PartyName/cbc:Name"),
+        location_id=identifier(location, "cbc:ID"),
+        address=_address(address) if address is not None else None,
+    )
+    return delivery if delivery != Delivery() else None
+
+
+def _supporting_documents(root: Node) -> tuple[SupportingDocument, ...]:
+    documents = []
+    for ref in find_all(root, "cac:AdditionalDocumentReference"):
+        reference = text(ref, "cbc:ID")
+        if reference is None or text(ref, "cbc:DocumentTypeCode") == INVOICED_OBJECT_TYPE:
+            continue
+        embedded = find(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
+        documents.append(
+            SupportingDocument(
+                reference=reference,
+                description=text(ref, "cbc:DocumentDescription"),
+                filename=embedded.get("filename") if embedded is not None else None,
+                mime_code=embedded.get("mimeCode") if embedded is not None else None,
+            )
+        )
+    return tuple(documents)
 
 
 def _contact(node: Node | None) -> Contact | None:
@@ -75,11 +137,12 @@ def _notes(root: Node) -> tuple[Note, ...]:
     return tuple(notes)
 
 
-def _allowances_charges(root: Node) -> tuple[AllowanceCharge, ...]:
+def _allowances_charges(parent: Node, amount_terms: str) -> tuple[AllowanceCharge, ...]:
+    """Those of the document (BG-20/21) or of one line (BG-27/28): the same elements, directly below *parent*."""
     return tuple(
         AllowanceCharge(
             charge=indicator(text(node, "cbc:ChargeIndicator")),
-            amount=required_decimal(node, "cbc:Amount", "BT-92/BT-99"),
+            amount=required_decimal(node, "cbc:Amount", amount_terms),
             base_amount=decimal(node, "cbc:BaseAmount"),
             percentage=decimal(node, "cbc:MultiplierFactorNumeric"),
             vat_category=text(node, "cac:TaxCategory/cbc:ID"),
@@ -87,7 +150,7 @@ def _allowances_charges(root: Node) -> tuple[AllowanceCharge, ...]:
             reason=text(node, "cbc:AllowanceChargeReason"),
             reason_code=text(node, "cbc:AllowanceChargeReasonCode"),
         )
-        for node in find_all(root, "cac:AllowanceCharge")
+        for node in find_all(parent, "cac:AllowanceCharge")
     )
 
 
@@ -165,6 +228,7 @@ def _lines(root: Node, credit_note: bool) -> tuple[InvoiceLine, ...]:
                 item_name=required_text(line, "cac:Item/cbc:Name", "BT-153"),
                 vat_category=text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 vat_rate=decimal(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"),
+                allowances_charges=_allowances_charges(line, "BT-136/BT-141"),
             )
         )
     return tuple(lines)
@@ -198,10 +262,14 @@ def extract_ubl(document: ParsedDocument) -> Invoice:
             for ref in find_all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
             if (number := text(ref, "cbc:ID"))
         ),
+        supporting_documents=_supporting_documents(root),
         seller=_party(find(root, "cac:AccountingSupplierParty"), "seller (BT-27)"),
         buyer=_party(find(root, "cac:AccountingCustomerParty"), "buyer (BT-44)"),
+        payee=_payee(find(root, "cac:PayeeParty")),
+        tax_representative=_tax_representative(find(root, "cac:TaxRepresentativeParty")),
+        delivery=_delivery(find(root, "cac:Delivery")),
         totals=_totals(root, currency),
-        allowances_charges=_allowances_charges(root),
+        allowances_charges=_allowances_charges(root, "BT-92/BT-99"),
         vat_breakdown=_vat(root),
         payment=_payment(root),
         lines=_lines(root, credit_note),

@@ -25,12 +25,17 @@ class Identifier(BaseModel):
 
 
 class Address(BaseModel):
+    """A postal address: seller (BG-5), buyer (BG-8), tax representative (BG-12) or deliver-to (BG-15)."""
+
     model_config = _FROZEN
 
-    street: str | None = Field(None, description="BT-35 / BT-50")
-    city: str | None = Field(None, description="BT-37 / BT-52")
-    postcode: str | None = Field(None, description="BT-38 / BT-53")
-    country: str | None = Field(None, description="BT-40 / BT-55 (ISO 3166-1 alpha-2)")
+    street: str | None = Field(None, description="BT-35 / BT-50 / BT-64 / BT-75")
+    additional_street: str | None = Field(None, description="BT-36 / BT-51 / BT-65 / BT-76")
+    address_line: str | None = Field(None, description="BT-162 / BT-163 / BT-164 / BT-165")
+    city: str | None = Field(None, description="BT-37 / BT-52 / BT-66 / BT-77")
+    postcode: str | None = Field(None, description="BT-38 / BT-53 / BT-67 / BT-78")
+    subdivision: str | None = Field(None, description="BT-39 / BT-54 / BT-68 / BT-79")
+    country: str | None = Field(None, description="BT-40 / BT-55 / BT-69 / BT-80 (ISO 3166-1 alpha-2)")
 
 
 class Contact(BaseModel):
@@ -82,7 +87,10 @@ class Note(BaseModel):
 
 
 class AllowanceCharge(BaseModel):
-    """A document-level allowance (BG-20) or charge (BG-21)."""
+    """A document-level allowance (BG-20) or charge (BG-21), or one of an invoice line (BG-27 / BG-28).
+
+    Line-level ones carry no VAT category or rate (BT-136 to BT-145: amount, base, percentage, reason, code).
+    """
 
     model_config = _FROZEN
 
@@ -94,6 +102,47 @@ class AllowanceCharge(BaseModel):
     vat_rate: Decimal | None = Field(None, description="BT-96 / BT-103")
     reason: str | None = Field(None, description="BT-97 / BT-104")
     reason_code: str | None = Field(None, description="BT-98 / BT-105")
+
+
+class Payee(BaseModel):
+    """The payee (BG-10), when someone other than the seller receives the payment."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="BT-59")
+    identifiers: tuple[Identifier, ...] = Field((), description="BT-60")
+    legal_registration_id: Identifier | None = Field(None, description="BT-61")
+
+
+class TaxRepresentative(BaseModel):
+    """The seller's tax representative (BG-11)."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="BT-62")
+    vat_id: str | None = Field(None, description="BT-63")
+    address: Address = Field(Address(), description="BG-12 (BT-64 to BT-69, BT-164)")
+
+
+class Delivery(BaseModel):
+    """Where the goods or services went (BG-13 without BT-72, which is ``Invoice.delivery_date``)."""
+
+    model_config = _FROZEN
+
+    party_name: str | None = Field(None, description="BT-70")
+    location_id: Identifier | None = Field(None, description="BT-71")
+    address: Address | None = Field(None, description="BG-15 (BT-75 to BT-80, BT-165)")
+
+
+class SupportingDocument(BaseModel):
+    """An additional supporting document (BG-24): what it is, never its content or its address (BT-124)."""
+
+    model_config = _FROZEN
+
+    reference: str = Field(description="BT-122")
+    description: str | None = Field(None, description="BT-123")
+    filename: str | None = Field(None, description="BT-125-2 (of an embedded attachment)")
+    mime_code: str | None = Field(None, description="BT-125-1 (of an embedded attachment)")
 
 
 class Totals(BaseModel):
@@ -165,6 +214,7 @@ class InvoiceLine(BaseModel):
     item_name: str = Field(description="BT-153")
     vat_category: str | None = Field(None, description="BT-151")
     vat_rate: Decimal | None = Field(None, description="BT-152")
+    allowances_charges: tuple[AllowanceCharge, ...] = Field((), description="BG-27 and BG-28")
 
 
 class Invoice(BaseModel):
@@ -190,8 +240,12 @@ class Invoice(BaseModel):
     period_end: date | None = Field(None, description="BT-74")
     notes: tuple[Note, ...] = Field((), description="BG-1")
     preceding_invoices: tuple[DocumentReference, ...] = Field((), description="BG-3")
+    supporting_documents: tuple[SupportingDocument, ...] = Field((), description="BG-24")
     seller: Party
     buyer: Party
+    payee: Payee | None = Field(None, description="BG-10")
+    tax_representative: TaxRepresentative | None = Field(None, description="BG-11")
+    delivery: Delivery | None = Field(None, description="BG-13 / BG-15 (deliver-to party and address)")
     totals: Totals
     allowances_charges: tuple[AllowanceCharge, ...] = Field((), description="BG-20 and BG-21")
     vat_breakdown: tuple[VatBreakdown, ...]

@@ -14,7 +14,17 @@ from datetime import date
 from decimal import Decimal
 
 from ikdz_einvoice.domain.formatting import format_amount, format_date, format_iban, format_number, format_percent
-from ikdz_einvoice.domain.invoice import Address, Contact, Identifier, Invoice, Party
+from ikdz_einvoice.domain.invoice import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    Delivery,
+    Identifier,
+    Invoice,
+    Party,
+    Payee,
+    TaxRepresentative,
+)
 from ikdz_einvoice.domain.labels import (
     BUSINESS_TERMS_DE,
     COUNTRIES_DE,
@@ -116,9 +126,13 @@ class InvoiceView:
     sections: tuple[ViewSection, ...]
     notes: tuple[ViewField, ...]
     lines: ViewTable
+    line_allowances_charges: ViewTable | None
+    """BG-27 / BG-28, one row per allowance or charge, with its line's number."""
     allowances_charges: ViewTable | None
     vat_breakdown: ViewTable
     totals: tuple[ViewField, ...]
+    supporting_documents: ViewTable | None
+    """BG-24 as name, description, file name and type: attachments are never rendered or linked."""
     verdict: str | None
     """``Gültig`` / ``Abgelehnt`` with the rule releases, or ``None`` without a report."""
     findings: tuple[FindingView, ...]
@@ -152,7 +166,8 @@ def _date(value: date | None) -> str | None:
 def _address(address: Address) -> str | None:
     place = " ".join(p for p in (address.postcode, address.city) if p)
     country = coded(address.country, COUNTRIES_DE) if address.country not in (None, "DE") else None
-    parts = [p for p in (address.street, place, country) if p]
+    lines = (address.street, address.additional_street, address.address_line)
+    parts = [p for p in (*lines, place, address.subdivision, country) if p]
     return ", ".join(parts) or None
 
 
@@ -179,6 +194,48 @@ def _party(title: str, group: str, party: Party, terms: tuple[str | None, ...]) 
             _field(contact, person.name),
             _field(phone, person.phone),
             _field(email, person.email),
+        ),
+    )
+
+
+def _payee(payee: Payee | None) -> ViewSection | None:
+    if payee is None:
+        return None
+    return ViewSection(
+        title="Zahlungsempfänger",
+        term="BG-10",
+        fields=_fields(
+            _field("BT-59", payee.name),
+            *(_field("BT-60", _identifier(i)) for i in payee.identifiers),
+            _field("BT-61", _identifier(payee.legal_registration_id)),
+        ),
+    )
+
+
+def _tax_representative(representative: TaxRepresentative | None) -> ViewSection | None:
+    if representative is None:
+        return None
+    return ViewSection(
+        title="Steuervertreter des Verkäufers",
+        term="BG-11",
+        fields=_fields(
+            _field("BT-62", representative.name),
+            _field("BT-63", representative.vat_id),
+            _field("BT-64", _address(representative.address), "Anschrift"),
+        ),
+    )
+
+
+def _delivery(delivery: Delivery | None) -> ViewSection | None:
+    if delivery is None:
+        return None
+    return ViewSection(
+        title="Lieferung",
+        term="BG-13",
+        fields=_fields(
+            _field("BT-70", delivery.party_name),
+            _field("BT-71", _identifier(delivery.location_id)),
+            _field("BT-75", _address(delivery.address) if delivery.address else None, "Lieferanschrift"),
         ),
     )
 
@@ -285,6 +342,61 @@ def _vat_rate(category: str | None, rate: Decimal | None) -> str:
     return f"{format_percent(rate)} ({name})" if rate is not None else name
 
 
+def _reason(item: AllowanceCharge) -> str:
+    return " ".join(p for p in (item.reason, f"(Code {item.reason_code})" if item.reason_code else None) if p)
+
+
+def _signed(item: AllowanceCharge, currency: str) -> str:
+    """The amount as it acts on the total: an allowance reduces it."""
+    return format_amount(item.amount if item.charge else -item.amount, currency)
+
+
+def _kind(item: AllowanceCharge) -> str:
+    return "Zuschlag" if item.charge else "Nachlass"
+
+
+def _line_allowances_charges(invoice: Invoice) -> ViewTable | None:
+    items = [(line.id, item) for line in invoice.lines for item in line.allowances_charges]
+    if not items:
+        return None
+    columns = (
+        ViewColumn(BUSINESS_TERMS_DE["BT-126"], "BT-126"),
+        ViewColumn("Art"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-139"], "BT-139"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-137"], "BT-137", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-138"], "BT-138", numeric=True),
+        ViewColumn(BUSINESS_TERMS_DE["BT-136"], "BT-136", numeric=True),
+    )
+    rows = tuple(
+        (
+            line_id,
+            _kind(item),
+            _reason(item),
+            _money(item.base_amount, invoice.currency),
+            format_percent(item.percentage) if item.percentage is not None else "",
+            _signed(item, invoice.currency),
+        )
+        for line_id, item in items
+    )
+    return ViewTable("Nachlässe und Zuschläge auf Positionsebene", columns, rows, term="BG-27")
+
+
+def _supporting_documents(invoice: Invoice) -> ViewTable | None:
+    if not invoice.supporting_documents:
+        return None
+    columns = (
+        ViewColumn(BUSINESS_TERMS_DE["BT-122"], "BT-122"),
+        ViewColumn(BUSINESS_TERMS_DE["BT-123"], "BT-123"),
+        ViewColumn("Dateiname", "BT-125"),
+        ViewColumn("Dateityp", "BT-125"),
+    )
+    rows = tuple(
+        (doc.reference, doc.description or "", doc.filename or "", doc.mime_code or "")
+        for doc in invoice.supporting_documents
+    )
+    return ViewTable("Rechnungsbegründende Unterlagen", columns, rows, term="BG-24")
+
+
 def _allowances_charges(invoice: Invoice) -> ViewTable | None:
     if not invoice.allowances_charges:
         return None
@@ -298,12 +410,12 @@ def _allowances_charges(invoice: Invoice) -> ViewTable | None:
     )
     rows = tuple(
         (
-            "Zuschlag" if item.charge else "Nachlass",
-            " ".join(p for p in (item.reason, f"(Code {item.reason_code})" if item.reason_code else None) if p),
+            _kind(item),
+            _reason(item),
             _money(item.base_amount, invoice.currency),
             format_percent(item.percentage) if item.percentage is not None else "",
             _vat_rate(item.vat_category, item.vat_rate),
-            format_amount(-item.amount if not item.charge else item.amount, invoice.currency),
+            _signed(item, invoice.currency),
         )
         for item in invoice.allowances_charges
     )
@@ -387,6 +499,11 @@ def verdict_text(report: ValidationReport) -> str:
 
 def build_invoice_view(invoice: Invoice, report: ValidationReport | None = None) -> InvoiceView:
     """The readable view of *invoice*, with *report*'s verdict and findings if given."""
+    optional = (
+        _payee(invoice.payee),
+        _tax_representative(invoice.tax_representative),
+        _delivery(invoice.delivery),
+    )
     kind = INVOICE_TYPES_DE.get(invoice.type_code, "Gutschrift" if invoice.is_credit_note else "Rechnung")
     return InvoiceView(
         title=f"{kind} {invoice.number}",
@@ -397,12 +514,15 @@ def build_invoice_view(invoice: Invoice, report: ValidationReport | None = None)
             _party("Verkäufer", "BG-4", invoice.seller, _SELLER_TERMS),
             _party("Käufer", "BG-7", invoice.buyer, _BUYER_TERMS),
             _payment(invoice),
+            *(section for section in optional if section is not None),
         ),
         notes=_notes(invoice),
         lines=_lines(invoice),
+        line_allowances_charges=_line_allowances_charges(invoice),
         allowances_charges=_allowances_charges(invoice),
         vat_breakdown=_vat_breakdown(invoice),
         totals=_totals(invoice),
+        supporting_documents=_supporting_documents(invoice),
         verdict=verdict_text(report) if report is not None else None,
         findings=finding_views(report.findings) if report is not None else (),
         accepted=report.accepted if report is not None else None,
