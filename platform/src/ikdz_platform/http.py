@@ -51,7 +51,11 @@ async def _run_check(check: ReadinessCheck) -> str:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 before the application reads them."""
+    """Refuse request bodies over ``max_bytes`` with 413 before the application reads them.
+
+    Integrators get problem+json; a browser (``Accept`` naming ``text/html``, as every form post
+    sends) gets a short German page, because citizens meet this limit through upload forms.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -61,9 +65,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        wants_html = b"text/html" in headers.get(b"accept", b"")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, wants_html=wants_html)
             return
         received = 0
         refused = False
@@ -82,24 +88,40 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, send)
         except _TooLargeError:
             if refused:
-                await self._refuse(send)
+                await self._refuse(send, wants_html=wants_html)
 
-    async def _refuse(self, send: Send) -> None:
-        body = (
-            b'{"type":"about:blank","title":"Request body too large","status":413,'
-            + f'"detail":"The body exceeds {self.max_bytes} bytes."}}'.encode()
-        )
+    async def _refuse(self, send: Send, *, wants_html: bool) -> None:
+        if wants_html:
+            body = _too_large_page(self.max_bytes).encode()
+            media_type = b"text/html; charset=utf-8"
+        else:
+            body = (
+                b'{"type":"about:blank","title":"Request body too large","status":413,'
+                + f'"detail":"The body exceeds {self.max_bytes} bytes."}}'.encode()
+            )
+            media_type = b"application/problem+json"
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
+                "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _too_large_page(max_bytes: int) -> str:
+    """A self-contained German page: the middleware runs before the app and its templates."""
+    limit = f"{max_bytes / 1_000_000:.1f}".replace(".", ",")
+    return (
+        '<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Datei zu groß</title></head><body><main>"
+        "<h1>Die gesendeten Daten sind zu groß</h1>"
+        f"<p>Es können höchstens {limit}&nbsp;MB auf einmal gesendet werden. Nichts wurde gespeichert.</p>"
+        "<p>Bitte gehen Sie im Browser zurück und wählen Sie eine kleinere Datei.</p>"
+        "</main></body></html>"
+    )
 
 
 class _TooLargeError(Exception):
