@@ -11,7 +11,14 @@ from ikdz_einvoice.domain.document import Syntax
 from ikdz_einvoice.domain.errors import ExtractionError
 from ikdz_einvoice.domain.extraction import extract_invoice
 from ikdz_einvoice.domain.fields import note
-from ikdz_einvoice.domain.invoice import Address, DocumentReference, Identifier, Invoice, SupportingDocument
+from ikdz_einvoice.domain.invoice import (
+    Address,
+    DocumentReference,
+    Identifier,
+    Invoice,
+    ItemAttribute,
+    SupportingDocument,
+)
 
 from .support import CEN_EXAMPLES, CII_STANDARD, TESTSUITE, UBL_STANDARD, edited, instances, load
 
@@ -255,6 +262,36 @@ def test_line_allowances_and_charges_are_extracted(path: Path) -> None:
         (Decimal(20), Decimal(200), Decimal(10))
     }
     assert all(a.vat_category is None and a.vat_rate is None for a in first.allowances_charges)
+
+
+@pytest.mark.parametrize(
+    "path", [COMPREHENSIVE / f"01.01_comprehensive_test_{s}.xml" for s in ("ubl", "uncefact")], ids=["ubl", "cii"]
+)
+def test_line_period_price_details_and_item_terms_are_extracted(path: Path) -> None:
+    first, second = extract(path).lines
+    assert first.note is not None and first.note.startswith("Die letzte Lieferung im Rahmen des abgerechneten")
+    assert first.object_id == Identifier(value="ANG987654321", scheme="ABZ")
+    assert first.buyer_accounting_reference == "Konto 1"
+    assert (first.period_start, first.period_end) == (date(2018, 4, 13), date(2018, 4, 13))
+    assert (first.net_price, first.price_discount, first.gross_price) == (
+        Decimal("158.125"),
+        Decimal(10),
+        Decimal("168.125"),
+    )
+    assert (first.base_quantity, first.base_quantity_unit) == (Decimal(1), "XPP")
+    assert first.item_description == "Anforderungsmanagement"
+    assert (first.seller_item_id, first.buyer_item_id) == ("1034", "5034")
+    assert first.standard_item_id == Identifier(value="123456789", scheme="0088")
+    assert first.classifications == (
+        Identifier(value="0721-880X", scheme="IB"),
+        Identifier(value="0721-880XYZ", scheme="IB"),
+    )
+    assert first.origin_country == "DE"
+    assert first.attributes == (
+        ItemAttribute(name="[Description]", value="[Value]"),
+        ItemAttribute(name="[Description 2]", value="[Value 2]"),
+    )
+    assert (second.note, second.object_id, second.item_description, second.attributes) == (None, None, None, ())
 
 
 def test_instances_without_these_groups_leave_them_empty() -> None:

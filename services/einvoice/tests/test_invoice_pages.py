@@ -68,6 +68,7 @@ def test_the_page_shows_every_part_of_the_invoice_in_german() -> None:
     captions = [c.text_content().strip() for c in page.iter("caption")]
     assert captions == [
         "Rechnungspositionen",
+        "Weitere Angaben zu den Positionen",
         "Nachlässe und Zuschläge auf Positionsebene",
         "Nachlässe und Zuschläge auf Rechnungsebene",
         "Umsatzsteuer",
@@ -106,7 +107,13 @@ def test_the_pdf_route_serves_the_same_view() -> None:
     assert b"1234567" in content
     assert b"BR-DE-21" in content
     assert b"Leitweg-ID" in content
-    for text in (b"[Payee name]", b"[Seller tax representative name]", b"98765", b"01_15_Anhang_02.pdf"):
+    for text in (
+        b"[Payee name]",
+        b"[Seller tax representative name]",
+        b"98765",
+        b"01_15_Anhang_02.pdf",
+        b"0721-880XYZ",
+    ):
         assert text in content
     assert b"https://xeinkauf.de/xrechnung/" not in content
 

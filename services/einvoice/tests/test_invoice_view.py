@@ -101,6 +101,8 @@ def test_every_official_instance_shows_its_business_terms(path: Path) -> None:
     assert (view.allowances_charges is None) == (not invoice.allowances_charges)
     line_items = [item for line in invoice.lines for item in line.allowances_charges]
     assert len(view.line_allowances_charges.rows if view.line_allowances_charges else ()) == len(line_items)
+    details = {row[1] for row in (view.line_details.rows if view.line_details else ())}
+    assert ("Artikelbeschreibung (BT-154)" in details) == any(line.item_description for line in invoice.lines)
     assert len(view.supporting_documents.rows if view.supporting_documents else ()) == len(invoice.supporting_documents)
     assert ("BT-59" in shown) == (invoice.payee is not None)
     assert ("BT-62" in shown) == (invoice.tax_representative is not None)
@@ -270,3 +272,31 @@ def test_an_accepted_report_says_so() -> None:
     assert view.verdict is not None and view.verdict.startswith("Gültig nach XRechnung 3.0.2")
     assert view.findings == ()
     assert build_invoice_view(extract_invoice(load(UBL_STANDARD))).verdict is None
+
+
+@pytest.mark.parametrize("path", [COMPREHENSIVE_UBL, COMPREHENSIVE_CII], ids=lambda p: p.name)
+def test_line_period_price_details_and_item_terms_are_shown_with_their_line(path: Path) -> None:
+    table = build_invoice_view(extract_invoice(load(path))).line_details
+    assert table is not None and table.caption == "Weitere Angaben zu den Positionen"
+    assert [(c.label, c.term) for c in table.columns] == [("Pos.", "BT-126"), ("Angabe", None), ("Wert", None)]
+    first = tuple(row for row in table.rows if row[0] == "1")
+    assert {row[1] for row in table.rows if row[0] == "2"} <= {"Basismenge (BT-149)"}
+    assert first[1:] == (
+        ("1", "Objektkennung (BT-128)", "ANG987654321 (Schema ABZ)"),
+        ("1", "Buchungsreferenz des Käufers (BT-133)", "Konto 1"),
+        ("1", "Abrechnungszeitraum (BT-134)", "13.04.2018 bis 13.04.2018"),
+        ("1", "Bruttopreis (BT-148)", format_amount(Decimal("168.125"), "EUR")),
+        ("1", "Preisnachlass (BT-147)", "10,00\u00a0€"),
+        ("1", "Basismenge (BT-149)", "1 Stück"),
+        ("1", "Artikelbeschreibung (BT-154)", "Anforderungsmanagement"),
+        ("1", "Artikelnummer des Verkäufers (BT-155)", "1034"),
+        ("1", "Artikelnummer des Käufers (BT-156)", "5034"),
+        ("1", "Standard-Artikelkennung (BT-157)", "123456789 (Schema 0088)"),
+        ("1", "Artikelklassifizierung (BT-158)", "0721-880X (Liste IB)"),
+        ("1", "Artikelklassifizierung (BT-158)", "0721-880XYZ (Liste IB)"),
+        ("1", "Herkunftsland (BT-159)", "Deutschland (DE)"),
+        ("1", "Artikelmerkmal (BT-160)", "[Description]: [Value]"),
+        ("1", "Artikelmerkmal (BT-160)", "[Description 2]: [Value 2]"),
+    )
+    assert first[0][1] == "Bemerkung zur Position (BT-127)"
+    assert first[0][2].startswith("Die letzte Lieferung im Rahmen des abgerechneten Abonnements")

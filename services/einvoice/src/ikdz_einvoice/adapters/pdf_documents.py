@@ -119,6 +119,11 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
         _p(view.lines.caption, st["heading"]),
         _grid(view.lines, st, [w * width for w in (0.1, 0.36, 0.08, 0.08, 0.13, 0.1, 0.15)]),
     ]
+    if view.line_details:
+        story += [
+            _p(view.line_details.caption, st["heading"]),
+            _grid(view.line_details, st, [w * width for w in (0.1, 0.4, 0.5)]),
+        ]
     if view.line_allowances_charges:
         story += [
             _p(view.line_allowances_charges.caption, st["heading"]),

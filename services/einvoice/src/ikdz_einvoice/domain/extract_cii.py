@@ -26,6 +26,7 @@ from ikdz_einvoice.domain.invoice import (
     Identifier,
     Invoice,
     InvoiceLine,
+    ItemAttribute,
     Note,
     Party,
     Payee,
@@ -234,6 +235,11 @@ def _lines(root: Node) -> tuple[InvoiceLine, ...]:
         quantity = find(item, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
         agreement = find(item, "ram:SpecifiedLineTradeAgreement")
         settlement = find(item, "ram:SpecifiedLineTradeSettlement")
+        product, gross = find(item, "ram:SpecifiedTradeProduct"), find(agreement, "ram:GrossPriceProductTradePrice")
+        base_quantity = find(gross, "ram:BasisQuantity")
+        object_ids = [
+            r for r in find_all(settlement, "ram:AdditionalReferencedDocument") if text(r, "ram:TypeCode") == "130"
+        ]
         lines.append(
             InvoiceLine(
                 id=required_text(item, "ram:AssociatedDocumentLineDocument/ram:LineID", "BT-126"),
@@ -243,8 +249,34 @@ def _lines(root: Node) -> tuple[InvoiceLine, ...]:
                     settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", "BT-131"
                 ),
                 order_line_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
+                note=text(item, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
+                object_id=Identifier(value=value, scheme=text(object_ids[0], "ram:ReferenceTypeCode"))
+                if object_ids and (value := text(object_ids[0], "ram:IssuerAssignedID"))
+                else None,
+                buyer_accounting_reference=text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
+                period_start=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"),
+                period_end=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString"),
                 net_price=decimal(agreement, "ram:NetPriceProductTradePrice/ram:ChargeAmount"),
-                item_name=required_text(item, "ram:SpecifiedTradeProduct/ram:Name", "BT-153"),
+                price_discount=decimal(gross, "ram:AppliedTradeAllowanceCharge/ram:ActualAmount"),
+                gross_price=decimal(gross, "ram:ChargeAmount"),
+                base_quantity=decimal(base_quantity),
+                base_quantity_unit=base_quantity.get("unitCode") if base_quantity is not None else None,
+                item_name=required_text(product, "ram:Name", "BT-153"),
+                item_description=text(product, "ram:Description"),
+                seller_item_id=text(product, "ram:SellerAssignedID"),
+                buyer_item_id=text(product, "ram:BuyerAssignedID"),
+                standard_item_id=identifier(product, "ram:GlobalID"),
+                classifications=tuple(
+                    Identifier(value=value, scheme=code.get("listID"))
+                    for code in find_all(product, "ram:DesignatedProductClassification/ram:ClassCode")
+                    if (value := text(code))
+                ),
+                origin_country=text(product, "ram:OriginTradeCountry/ram:ID"),
+                attributes=tuple(
+                    ItemAttribute(name=name, value=value)
+                    for c in find_all(product, "ram:ApplicableProductCharacteristic")
+                    if (name := text(c, "ram:Description")) and (value := text(c, "ram:Value"))
+                ),
                 vat_category=text(settlement, "ram:ApplicableTradeTax/ram:CategoryCode"),
                 vat_rate=decimal(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent"),
                 allowances_charges=_allowances_charges(settlement, "BT-136/BT-141"),

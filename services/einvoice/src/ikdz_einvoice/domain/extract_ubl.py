@@ -23,8 +23,10 @@ from ikdz_einvoice.domain.invoice import (
     Contact,
     Delivery,
     DocumentReference,
+    Identifier,
     Invoice,
     InvoiceLine,
+    ItemAttribute,
     Note,
     Party,
     Payee,
@@ -217,6 +219,13 @@ def _lines(root: Node, credit_note: bool) -> tuple[InvoiceLine, ...]:
     lines = []
     for line in find_all(root, line_path):
         quantity = find(line, quantity_path)
+        item, price = find(line, "cac:Item"), find(line, "cac:Price")
+        base_quantity = find(price, "cbc:BaseQuantity")
+        object_ids = [
+            r
+            for r in find_all(line, "cac:DocumentReference")
+            if text(r, "cbc:DocumentTypeCode") == INVOICED_OBJECT_TYPE
+        ]
         lines.append(
             InvoiceLine(
                 id=required_text(line, "cbc:ID", "BT-126"),
@@ -224,8 +233,32 @@ def _lines(root: Node, credit_note: bool) -> tuple[InvoiceLine, ...]:
                 unit_code=quantity.get("unitCode") if quantity is not None else None,
                 net_amount=required_decimal(line, "cbc:LineExtensionAmount", "BT-131"),
                 order_line_reference=text(line, "cac:OrderLineReference/cbc:LineID"),
-                net_price=decimal(line, "cac:Price/cbc:PriceAmount"),
-                item_name=required_text(line, "cac:Item/cbc:Name", "BT-153"),
+                note=text(line, "cbc:Note"),
+                object_id=identifier(object_ids[0], "cbc:ID") if object_ids else None,
+                buyer_accounting_reference=text(line, "cbc:AccountingCost"),
+                period_start=iso_date(line, "cac:InvoicePeriod/cbc:StartDate"),
+                period_end=iso_date(line, "cac:InvoicePeriod/cbc:EndDate"),
+                net_price=decimal(price, "cbc:PriceAmount"),
+                price_discount=decimal(price, "cac:AllowanceCharge/cbc:Amount"),
+                gross_price=decimal(price, "cac:AllowanceCharge/cbc:BaseAmount"),
+                base_quantity=decimal(base_quantity),
+                base_quantity_unit=base_quantity.get("unitCode") if base_quantity is not None else None,
+                item_name=required_text(item, "cbc:Name", "BT-153"),
+                item_description=text(item, "cbc:Description"),
+                seller_item_id=text(item, "cac:SellersItemIdentification/cbc:ID"),
+                buyer_item_id=text(item, "cac:BuyersItemIdentification/cbc:ID"),
+                standard_item_id=identifier(item, "cac:StandardItemIdentification/cbc:ID"),
+                classifications=tuple(
+                    Identifier(value=value, scheme=code.get("listID"))
+                    for code in find_all(item, "cac:CommodityClassification/cbc:ItemClassificationCode")
+                    if (value := text(code))
+                ),
+                origin_country=text(item, "cac:OriginCountry/cbc:IdentificationCode"),
+                attributes=tuple(
+                    ItemAttribute(name=name, value=value)
+                    for prop in find_all(item, "cac:AdditionalItemProperty")
+                    if (name := text(prop, "cbc:Name")) and (value := text(prop, "cbc:Value"))
+                ),
                 vat_category=text(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 vat_rate=decimal(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"),
                 allowances_charges=_allowances_charges(line, "BT-136/BT-141"),

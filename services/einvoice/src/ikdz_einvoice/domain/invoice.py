@@ -200,8 +200,17 @@ class DocumentReference(BaseModel):
     issue_date: date | None = Field(None, description="BT-26")
 
 
+class ItemAttribute(BaseModel):
+    """One item attribute (BG-32)."""
+
+    model_config = _FROZEN
+
+    name: str = Field(description="BT-160")
+    value: str = Field(description="BT-161")
+
+
 class InvoiceLine(BaseModel):
-    """One invoice line (BG-25)."""
+    """One invoice line (BG-25) with its period (BG-26), price details (BG-29) and item (BG-31, BG-32)."""
 
     model_config = _FROZEN
 
@@ -210,8 +219,24 @@ class InvoiceLine(BaseModel):
     unit_code: str | None = Field(None, description="BT-130 (UN/ECE Rec 20)")
     net_amount: Decimal = Field(description="BT-131")
     order_line_reference: str | None = Field(None, description="BT-132")
+    note: str | None = Field(None, description="BT-127")
+    object_id: Identifier | None = Field(None, description="BT-128 (scheme: BT-128-1)")
+    buyer_accounting_reference: str | None = Field(None, description="BT-133")
+    period_start: date | None = Field(None, description="BT-134")
+    period_end: date | None = Field(None, description="BT-135")
     net_price: Decimal | None = Field(None, description="BT-146")
+    price_discount: Decimal | None = Field(None, description="BT-147")
+    gross_price: Decimal | None = Field(None, description="BT-148")
+    base_quantity: Decimal | None = Field(None, description="BT-149")
+    base_quantity_unit: str | None = Field(None, description="BT-150 (UN/ECE Rec 20)")
     item_name: str = Field(description="BT-153")
+    item_description: str | None = Field(None, description="BT-154")
+    seller_item_id: str | None = Field(None, description="BT-155")
+    buyer_item_id: str | None = Field(None, description="BT-156")
+    standard_item_id: Identifier | None = Field(None, description="BT-157 (scheme: BT-157-1)")
+    classifications: tuple[Identifier, ...] = Field((), description="BT-158 (scheme: list id BT-158-1)")
+    origin_country: str | None = Field(None, description="BT-159 (ISO 3166-1 alpha-2)")
+    attributes: tuple[ItemAttribute, ...] = Field((), description="BG-32")
     vat_category: str | None = Field(None, description="BT-151")
     vat_rate: Decimal | None = Field(None, description="BT-152")
     allowances_charges: tuple[AllowanceCharge, ...] = Field((), description="BG-27 and BG-28")

@@ -21,6 +21,7 @@ from ikdz_einvoice.domain.invoice import (
     Delivery,
     Identifier,
     Invoice,
+    InvoiceLine,
     Party,
     Payee,
     TaxRepresentative,
@@ -126,6 +127,8 @@ class InvoiceView:
     sections: tuple[ViewSection, ...]
     notes: tuple[ViewField, ...]
     lines: ViewTable
+    line_details: ViewTable | None
+    """BG-25 to BG-32 beyond the line table's columns: one row per term a line carries, with its line's number."""
     line_allowances_charges: ViewTable | None
     """BG-27 / BG-28, one row per allowance or charge, with its line's number."""
     allowances_charges: ViewTable | None
@@ -355,6 +358,48 @@ def _kind(item: AllowanceCharge) -> str:
     return "Zuschlag" if item.charge else "Nachlass"
 
 
+def _line_detail_fields(line: InvoiceLine, currency: str) -> tuple[ViewField, ...]:
+    period = None
+    if line.period_start or line.period_end:
+        period = f"{_date(line.period_start) or '…'} bis {_date(line.period_end) or '…'}"
+    base_quantity = None
+    if line.base_quantity is not None:
+        unit = UNITS_DE.get(line.base_quantity_unit, line.base_quantity_unit) if line.base_quantity_unit else None
+        base_quantity = " ".join(p for p in (format_number(line.base_quantity), unit) if p)
+    return _fields(
+        _field("BT-127", line.note),
+        _field("BT-128", _identifier(line.object_id)),
+        _field("BT-133", line.buyer_accounting_reference),
+        _field("BT-134", period, "Abrechnungszeitraum"),
+        _field("BT-148", _money(line.gross_price, currency)),
+        _field("BT-147", _money(line.price_discount, currency)),
+        _field("BT-149", base_quantity),
+        _field("BT-154", line.item_description),
+        _field("BT-155", line.seller_item_id),
+        _field("BT-156", line.buyer_item_id),
+        _field("BT-157", _identifier(line.standard_item_id)),
+        *(_field("BT-158", _classification(c)) for c in line.classifications),
+        _field("BT-159", coded(line.origin_country, COUNTRIES_DE)),
+        *(_field("BT-160", f"{a.name}: {a.value}") for a in line.attributes),
+    )
+
+
+def _classification(code: Identifier) -> str:
+    return f"{code.value} (Liste {code.scheme})" if code.scheme else code.value
+
+
+def _line_details(invoice: Invoice) -> ViewTable | None:
+    rows = tuple(
+        (line.id, field.key, field.value)
+        for line in invoice.lines
+        for field in _line_detail_fields(line, invoice.currency)
+    )
+    if not rows:
+        return None
+    columns = (ViewColumn(BUSINESS_TERMS_DE["BT-126"], "BT-126"), ViewColumn("Angabe"), ViewColumn("Wert"))
+    return ViewTable("Weitere Angaben zu den Positionen", columns, rows, term="BG-25")
+
+
 def _line_allowances_charges(invoice: Invoice) -> ViewTable | None:
     items = [(line.id, item) for line in invoice.lines for item in line.allowances_charges]
     if not items:
@@ -518,6 +563,7 @@ def build_invoice_view(invoice: Invoice, report: ValidationReport | None = None)
         ),
         notes=_notes(invoice),
         lines=_lines(invoice),
+        line_details=_line_details(invoice),
         line_allowances_charges=_line_allowances_charges(invoice),
         allowances_charges=_allowances_charges(invoice),
         vat_breakdown=_vat_breakdown(invoice),
