@@ -294,6 +294,39 @@ def test_line_period_price_details_and_item_terms_are_extracted(path: Path) -> N
     assert (second.note, second.object_id, second.item_description, second.attributes) == (None, None, None, ())
 
 
+@pytest.mark.parametrize(
+    "path", [COMPREHENSIVE / f"01.01_comprehensive_test_{s}.xml" for s in ("ubl", "uncefact")], ids=["ubl", "cii"]
+)
+def test_vat_point_date_process_and_document_references_are_extracted(path: Path) -> None:
+    invoice = extract(path)
+    assert invoice.vat_point_date == date(2018, 4, 13)
+    assert invoice.business_process == "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+    assert (
+        invoice.sales_order_reference,
+        invoice.receiving_advice_reference,
+        invoice.despatch_advice_reference,
+        invoice.tender_reference,
+        invoice.invoiced_object_id,
+    ) == ("ABC123456789", "RAR123456789", "DAR123456789", "ANG987654321", Identifier(value="OK987654321"))
+
+
+@pytest.mark.parametrize(("syntax", "code"), [("ubl", "3"), ("uncefact", "5")])
+def test_the_vat_point_date_code_is_extracted(syntax: str, code: str) -> None:
+    # UBL writes UNTDID 2005, CII UNTDID 2475: both codes mean "the invoice date"
+    assert extract(COMPREHENSIVE / f"01.02_comprehensive_test_{syntax}.xml").vat_point_date_code == code
+
+
+@pytest.mark.parametrize("syntax", ["ubl", "uncefact"])
+def test_direct_debit_terms_are_extracted(syntax: str) -> None:
+    payment = extract(COMPREHENSIVE / f"01.04_comprehensive_test_{syntax}.xml").payment
+    assert (payment.means_code, payment.mandate_reference, payment.creditor_id, payment.debited_account) == (
+        "59",
+        "[Mandate Reference Identifier]",
+        "[Bank assigned creditor identifier]",
+        "DE79000000001234567890",
+    )
+
+
 def test_instances_without_these_groups_leave_them_empty() -> None:
     for path in (UBL_STANDARD, CII_STANDARD):
         invoice = extract(path)

@@ -113,6 +113,7 @@ def test_the_pdf_route_serves_the_same_view() -> None:
         b"98765",
         b"01_15_Anhang_02.pdf",
         b"0721-880XYZ",
+        b"RAR123456789",
     ):
         assert text in content
     assert b"https://xeinkauf.de/xrechnung/" not in content

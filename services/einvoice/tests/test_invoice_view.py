@@ -300,3 +300,35 @@ def test_line_period_price_details_and_item_terms_are_shown_with_their_line(path
     )
     assert first[0][1] == "Bemerkung zur Position (BT-127)"
     assert first[0][2].startswith("Die letzte Lieferung im Rahmen des abgerechneten Abonnements")
+
+
+@pytest.mark.parametrize("path", [COMPREHENSIVE_UBL, COMPREHENSIVE_CII], ids=lambda p: p.name)
+def test_vat_point_date_process_and_document_references_are_shown(path: Path) -> None:
+    document = build_invoice_view(extract_invoice(load(path))).sections[0]
+    for item in (
+        ("Steuerdatum (BT-7)", "13.04.2018"),
+        ("Auftragsnummer des Verkäufers (BT-14)", "ABC123456789"),
+        ("Wareneingangsmeldung (BT-15)", "RAR123456789"),
+        ("Versandanzeige (BT-16)", "DAR123456789"),
+        ("Ausschreibung oder Los (BT-17)", "ANG987654321"),
+        ("Objektkennung (BT-18)", "OK987654321"),
+        ("Geschäftsprozess (BT-23)", "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"),
+    ):
+        assert item in document.items
+
+
+@pytest.mark.parametrize(("syntax", "code"), [("ubl", "3"), ("uncefact", "5")])
+def test_the_vat_point_date_code_is_named(syntax: str, code: str) -> None:
+    path = TESTSUITE / "technical-cases" / "cius" / f"01.02_comprehensive_test_{syntax}.xml"
+    document = build_invoice_view(extract_invoice(load(path))).sections[0]
+    assert ("Steuerdatum nach (BT-8)", f"Rechnungsdatum ({code})") in document.items
+
+
+@pytest.mark.parametrize("syntax", ["ubl", "uncefact"])
+def test_direct_debit_terms_are_shown_under_payment(syntax: str) -> None:
+    path = TESTSUITE / "technical-cases" / "cius" / f"01.04_comprehensive_test_{syntax}.xml"
+    payment = next(s for s in build_invoice_view(extract_invoice(load(path))).sections if s.title == "Zahlung")
+    assert ("Zahlungsart (BT-81)", "SEPA-Lastschrift (59)") in payment.items
+    assert ("Mandatsreferenz (BT-89)", "[Mandate Reference Identifier]") in payment.items
+    assert ("Gläubiger-Identifikationsnummer (BT-90)", "[Bank assigned creditor identifier]") in payment.items
+    assert ("Belastetes Konto (BT-91)", "DE79 0000 0000 1234 5678 90") in payment.items

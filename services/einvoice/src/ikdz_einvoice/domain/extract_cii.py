@@ -44,6 +44,16 @@ _SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
 _DELIVERY = f"{_TRANSACTION}/ram:ApplicableHeaderTradeDelivery"
 SUPPORTING_DOCUMENT_TYPE = "916"
 """``ram:AdditionalReferencedDocument`` type code of BG-24 (50 is BT-17, 130 is BT-18)."""
+TENDER_TYPE = "50"
+INVOICED_OBJECT_TYPE = "130"
+
+
+def _referenced(parent: Node | None, type_code: str) -> Identifier | None:
+    """The first ``ram:AdditionalReferencedDocument`` of *type_code*: its id with the reference type as scheme."""
+    for ref in find_all(parent, "ram:AdditionalReferencedDocument"):
+        if text(ref, "ram:TypeCode") == type_code and (value := text(ref, "ram:IssuerAssignedID")):
+            return Identifier(value=value, scheme=text(ref, "ram:ReferenceTypeCode"))
+    return None
 
 
 def _tax_registration(party: Node | None, scheme: str) -> str | None:
@@ -226,6 +236,11 @@ def _payment(settlement: Node | None) -> Payment:
         remittance_information=text(settlement, "ram:PaymentReference"),
         accounts=accounts,
         terms=" ".join(terms) or None,
+        mandate_reference=text(settlement, "ram:SpecifiedTradePaymentTerms/ram:DirectDebitMandateID"),
+        creditor_id=text(settlement, "ram:CreditorReferenceID"),
+        debited_account=text(
+            settlement, "ram:SpecifiedTradeSettlementPaymentMeans/ram:PayerPartyDebtorFinancialAccount/ram:IBANID"
+        ),
     )
 
 
@@ -237,9 +252,6 @@ def _lines(root: Node) -> tuple[InvoiceLine, ...]:
         settlement = find(item, "ram:SpecifiedLineTradeSettlement")
         product, gross = find(item, "ram:SpecifiedTradeProduct"), find(agreement, "ram:GrossPriceProductTradePrice")
         base_quantity = find(gross, "ram:BasisQuantity")
-        object_ids = [
-            r for r in find_all(settlement, "ram:AdditionalReferencedDocument") if text(r, "ram:TypeCode") == "130"
-        ]
         lines.append(
             InvoiceLine(
                 id=required_text(item, "ram:AssociatedDocumentLineDocument/ram:LineID", "BT-126"),
@@ -250,9 +262,7 @@ def _lines(root: Node) -> tuple[InvoiceLine, ...]:
                 ),
                 order_line_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
                 note=text(item, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
-                object_id=Identifier(value=value, scheme=text(object_ids[0], "ram:ReferenceTypeCode"))
-                if object_ids and (value := text(object_ids[0], "ram:IssuerAssignedID"))
-                else None,
+                object_id=_referenced(settlement, INVOICED_OBJECT_TYPE),
                 buyer_accounting_reference=text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
                 period_start=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"),
                 period_end=cii_date(settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString"),
@@ -299,9 +309,21 @@ def extract_cii(document: ParsedDocument) -> Invoice:
         issue_date=required(cii_date(root, "rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"), "BT-2"),
         due_date=cii_date(settlement, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"),
         currency=currency,
+        vat_point_date=cii_date(settlement, "ram:ApplicableTradeTax/ram:TaxPointDate/udt:DateString"),
+        vat_point_date_code=text(settlement, "ram:ApplicableTradeTax/ram:DueDateTypeCode"),
+        business_process=text(
+            root, "rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID"
+        ),
         vat_currency=text(settlement, "ram:TaxCurrencyCode"),
         buyer_reference=text(agreement, "ram:BuyerReference"),
         order_reference=text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        sales_order_reference=text(agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"),
+        receiving_advice_reference=text(
+            root, f"{_DELIVERY}/ram:ReceivingAdviceReferencedDocument/ram:IssuerAssignedID"
+        ),
+        despatch_advice_reference=text(root, f"{_DELIVERY}/ram:DespatchAdviceReferencedDocument/ram:IssuerAssignedID"),
+        tender_reference=tender.value if (tender := _referenced(agreement, TENDER_TYPE)) else None,
+        invoiced_object_id=_referenced(agreement, INVOICED_OBJECT_TYPE),
         project_reference=text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
         contract_reference=text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
         buyer_accounting_reference=text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),

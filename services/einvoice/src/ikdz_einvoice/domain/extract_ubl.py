@@ -193,8 +193,16 @@ def _vat(root: Node) -> tuple[VatBreakdown, ...]:
     )
 
 
+def _creditor_id(root: Node) -> str | None:
+    """BT-90: the payee's or else the seller's party identification in the ``SEPA`` scheme."""
+    parties = ("cac:PayeeParty", "cac:AccountingSupplierParty/cac:Party")
+    ids = [i for p in parties for n in find_all(root, f"{p}/cac:PartyIdentification/cbc:ID") if (i := identifier(n))]
+    return next((i.value for i in ids if i.scheme == "SEPA"), None)
+
+
 def _payment(root: Node) -> Payment:
     means = find_all(root, "cac:PaymentMeans")
+    mandate = find(root, "cac:PaymentMeans/cac:PaymentMandate")
     accounts = tuple(
         PaymentAccount(
             account_id=account_id,
@@ -209,6 +217,9 @@ def _payment(root: Node) -> Payment:
         remittance_information=text(means[0], "cbc:PaymentID") if means else None,
         accounts=accounts,
         terms=text(root, "cac:PaymentTerms/cbc:Note"),
+        mandate_reference=text(mandate, "cbc:ID"),
+        creditor_id=_creditor_id(root),
+        debited_account=text(mandate, "cac:PayerFinancialAccount/cbc:ID"),
     )
 
 
@@ -280,9 +291,24 @@ def extract_ubl(document: ParsedDocument) -> Invoice:
         issue_date=required(iso_date(root, "cbc:IssueDate"), "BT-2"),
         due_date=due_date,
         currency=currency,
+        vat_point_date=iso_date(root, "cbc:TaxPointDate"),
+        vat_point_date_code=text(root, "cac:InvoicePeriod/cbc:DescriptionCode"),
+        business_process=text(root, "cbc:ProfileID"),
         vat_currency=text(root, "cbc:TaxCurrencyCode"),
         buyer_reference=text(root, "cbc:BuyerReference"),
         order_reference=text(root, "cac:OrderReference/cbc:ID"),
+        sales_order_reference=text(root, "cac:OrderReference/cbc:SalesOrderID"),
+        receiving_advice_reference=text(root, "cac:ReceiptDocumentReference/cbc:ID"),
+        despatch_advice_reference=text(root, "cac:DespatchDocumentReference/cbc:ID"),
+        tender_reference=text(root, "cac:OriginatorDocumentReference/cbc:ID"),
+        invoiced_object_id=next(
+            (
+                identifier(ref, "cbc:ID")
+                for ref in find_all(root, "cac:AdditionalDocumentReference")
+                if text(ref, "cbc:DocumentTypeCode") == INVOICED_OBJECT_TYPE
+            ),
+            None,
+        ),
         project_reference=text(root, "cac:ProjectReference/cbc:ID"),
         contract_reference=text(root, "cac:ContractDocumentReference/cbc:ID"),
         buyer_accounting_reference=text(root, "cbc:AccountingCost"),

@@ -185,6 +185,9 @@ class Payment(BaseModel):
     remittance_information: str | None = Field(None, description="BT-83")
     accounts: tuple[PaymentAccount, ...] = Field((), description="BG-17")
     terms: str | None = Field(None, description="BT-20")
+    mandate_reference: str | None = Field(None, description="BT-89 (direct debit, BG-19)")
+    creditor_id: str | None = Field(None, description="BT-90 (SEPA creditor identifier)")
+    debited_account: str | None = Field(None, description="BT-91")
 
     @property
     def ibans(self) -> tuple[str, ...]:
@@ -253,10 +256,18 @@ class Invoice(BaseModel):
     type_code: str = Field(description="BT-3 (UNTDID 1001: 380 invoice, 381 credit note, 384 corrected ...)")
     issue_date: date = Field(description="BT-2")
     due_date: date | None = Field(None, description="BT-9")
+    vat_point_date: date | None = Field(None, description="BT-7")
+    vat_point_date_code: str | None = Field(None, description="BT-8 (UNTDID 2005 in UBL, 2475 in CII)")
+    business_process: str | None = Field(None, description="BT-23")
     currency: str = Field(description="BT-5")
     vat_currency: str | None = Field(None, description="BT-6")
     buyer_reference: str | None = Field(None, description="BT-10: the Leitweg-ID in XRechnung")
     order_reference: str | None = Field(None, description="BT-13")
+    sales_order_reference: str | None = Field(None, description="BT-14")
+    receiving_advice_reference: str | None = Field(None, description="BT-15")
+    despatch_advice_reference: str | None = Field(None, description="BT-16")
+    tender_reference: str | None = Field(None, description="BT-17")
+    invoiced_object_id: Identifier | None = Field(None, description="BT-18 (scheme: BT-18-1)")
     project_reference: str | None = Field(None, description="BT-11")
     contract_reference: str | None = Field(None, description="BT-12")
     buyer_accounting_reference: str | None = Field(None, description="BT-19 (the buyer's cost centre or account)")

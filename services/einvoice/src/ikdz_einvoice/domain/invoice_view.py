@@ -24,6 +24,7 @@ from ikdz_einvoice.domain.invoice import (
     InvoiceLine,
     Party,
     Payee,
+    PaymentAccount,
     TaxRepresentative,
 )
 from ikdz_einvoice.domain.labels import (
@@ -34,6 +35,7 @@ from ikdz_einvoice.domain.labels import (
     PAYMENT_MEANS_DE,
     UNITS_DE,
     VAT_CATEGORIES_DE,
+    VAT_POINT_DATE_CODES_DE,
     coded,
     term_label,
 )
@@ -267,15 +269,23 @@ def _document(invoice: Invoice) -> ViewSection:
             _field("BT-3", coded(invoice.type_code, INVOICE_TYPES_DE)),
             _field("BT-2", _date(invoice.issue_date)),
             _field("BT-9", _date(invoice.due_date)),
+            _field("BT-7", _date(invoice.vat_point_date)),
+            _field("BT-8", coded(invoice.vat_point_date_code, VAT_POINT_DATE_CODES_DE)),
             _field("BT-72", _date(invoice.delivery_date)),
             _field("BT-73", period, "Abrechnungszeitraum"),
             _field("BT-10", invoice.buyer_reference),
             _field("BT-13", invoice.order_reference),
+            _field("BT-14", invoice.sales_order_reference),
             _field("BT-11", invoice.project_reference),
             _field("BT-12", invoice.contract_reference),
+            _field("BT-17", invoice.tender_reference),
+            _field("BT-18", _identifier(invoice.invoiced_object_id)),
+            _field("BT-16", invoice.despatch_advice_reference),
+            _field("BT-15", invoice.receiving_advice_reference),
             _field("BT-19", invoice.buyer_accounting_reference),
             _field("BT-25", "; ".join(preceding) or None, "Bezug auf Rechnung"),
             _field("BT-5", currency),
+            _field("BT-23", invoice.business_process),
             _field("BT-24", invoice.customization_id),
         ),
     )
@@ -300,8 +310,19 @@ def _payment(invoice: Invoice) -> ViewSection:
             _field("BT-83", payment.remittance_information),
             _field("BT-20", payment.terms),
             _field("BT-9", _date(invoice.due_date)),
+            _field("BT-89", payment.mandate_reference),
+            _field("BT-90", payment.creditor_id),
+            _field("BT-91", _account(payment.debited_account)),
         ),
     )
+
+
+def _account(account_id: str | None) -> str | None:
+    """An account (BT-91) in groups of four when it is an IBAN."""
+    if account_id is None:
+        return None
+    iban = PaymentAccount(account_id=account_id).iban
+    return format_iban(iban) if iban else account_id
 
 
 def _money(value: Decimal | None, currency: str) -> str:

@@ -12,15 +12,23 @@ BUSINESS_TERMS_DE: dict[str, str] = {
     "BT-3": "Rechnungsart",
     "BT-5": "Rechnungswährung",
     "BT-6": "Umsatzsteuer-Währung",
+    "BT-7": "Steuerdatum",
+    "BT-8": "Steuerdatum nach",
     "BT-9": "Fälligkeitsdatum",
     "BT-10": "Leitweg-ID (Käuferreferenz)",
     "BT-11": "Projektnummer",
     "BT-12": "Vertragsnummer",
     "BT-13": "Bestellnummer",
+    "BT-14": "Auftragsnummer des Verkäufers",
+    "BT-15": "Wareneingangsmeldung",
+    "BT-16": "Versandanzeige",
+    "BT-17": "Ausschreibung oder Los",
+    "BT-18": "Objektkennung",
     "BT-19": "Buchungsreferenz des Käufers",
     "BT-20": "Zahlungsbedingungen",
     "BT-21": "Betreff der Bemerkung",
     "BT-22": "Bemerkung",
+    "BT-23": "Geschäftsprozess",
     "BT-24": "Spezifikationskennung",
     "BT-25": "Vorausgegangene Rechnung",
     "BT-26": "Datum der vorausgegangenen Rechnung",
@@ -68,6 +76,9 @@ BUSINESS_TERMS_DE: dict[str, str] = {
     "BT-84": "IBAN oder Kontonummer",
     "BT-85": "Kontoinhaber",
     "BT-86": "BIC",
+    "BT-89": "Mandatsreferenz",
+    "BT-90": "Gläubiger-Identifikationsnummer",
+    "BT-91": "Belastetes Konto",
     "BT-92": "Betrag",
     "BT-93": "Grundbetrag",
     "BT-94": "Prozentsatz",
@@ -207,6 +218,16 @@ PAYMENT_MEANS_DE = {
     "ZZZ": "Gegenseitig vereinbart",
 }
 """UNTDID 4461 payment means (BT-81)."""
+
+VAT_POINT_DATE_CODES_DE = {
+    "3": "Rechnungsdatum",
+    "35": "Liefer- bzw. Leistungsdatum",
+    "432": "Zahlungsdatum",
+    "5": "Rechnungsdatum",
+    "29": "Liefer- bzw. Leistungsdatum",
+    "72": "Zahlungsdatum",
+}
+"""BT-8: UNTDID 2005 codes in UBL (3, 35, 432), UNTDID 2475 codes in CII (5, 29, 72)."""
 
 UNITS_DE = {
     "C62": "Stück",
