@@ -142,10 +142,28 @@ class FakeTaskRepository:
 
 
 class FakeRoutes:
-    """Open cases per pool, as a test sets them."""
+    """Open cases per pool, as a test sets them; open routes and the checker's write-once case records."""
 
-    def __init__(self, backlog: dict[str, int] | None = None) -> None:
+    def __init__(self, backlog: dict[str, int] | None = None, routes: list[dict[str, Any]] | None = None) -> None:
         self.backlog = backlog or {}
+        self.routes = routes or []
+        self.steps: dict[str, dict[str, Any]] = {}
+
+    async def open_routes(self) -> list[dict[str, Any]]:
+        return [route for route in self.routes if route.get("pool_id") and not route.get("closed")]
+
+    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        steps: dict[str, list[dict[str, Any]]] = {}
+        for record in sorted(self.steps.values(), key=lambda r: (r["case_id"], r["seq"])):
+            if case_id in (None, record["case_id"]):
+                steps.setdefault(record["case_id"], []).append(record)
+        return steps
+
+    async def add_deadline_step(self, key: str, record: dict[str, Any]) -> bool:
+        if key in self.steps:
+            return False
+        self.steps[key] = record
+        return True
 
     async def exists(self, case_id: str) -> bool:
         raise NotImplementedError(case_id)

@@ -20,7 +20,7 @@ from ikdz_routing.entrypoints.coordination_pages import coordination_pages
 from ikdz_routing.entrypoints.worklist_pages import TaskRows, worklist_pages
 from playwright.async_api import Page
 
-from .fakes import FakeClock, FakeTaskRepository
+from .fakes import FakeClock, FakeRoutes, FakeTaskRepository
 from .test_assignment import _NoRelay
 from .test_deadline_checker import definition
 
@@ -49,7 +49,7 @@ async def test_the_coordinator_page_is_accessible(browser_page_nojs: Page) -> No
     mount_web_assets(app)
     router, pages = worklist_pages(worklists, act, rows, as_carla)
     app.include_router(router)
-    app.include_router(coordination_pages(Coordination(worklists, lights), act, rows, pages, as_carla))
+    app.include_router(coordination_pages(Coordination(worklists, lights, FakeRoutes()), act, rows, pages, as_carla))
 
     async with serve_app(app) as base_url:
         page = browser_page_nojs

@@ -1,16 +1,24 @@
 """The periodic deadline check with a controlled clock: warn, escalate, re-route unclaimed work to a
-partner pool under an active agreement, each once and in the task's audit chain."""
+partner pool under an active agreement, each once and in the task's audit chain; open cases are warned
+and escalated the same way, once, in the case's audit chain, and the coordinator sees them."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from ikdz_contracts.services import ServiceId
+from ikdz_platform.testing.infra import Infra
+from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.config_admin import ActiveConfig
+from ikdz_routing.app.coordination import Coordination, DeadlineLights
 from ikdz_routing.app.deadline_checker import CheckDeadlines
-from ikdz_routing.domain.audit import broken_links
+from ikdz_routing.app.tasks import Worklists
+from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
 from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.tasks import (
     CHECKER,
@@ -26,6 +34,7 @@ from ikdz_routing.domain.tasks import (
     decide,
     replay,
 )
+from pymongo import AsyncMongoClient
 
 from .fakes import FakeClock, FakeRoutes, FakeTaskRepository
 
@@ -186,3 +195,83 @@ def test_checker_changes_are_not_clerk_actions_and_clerks_cannot_make_them() -> 
     coordinator = Actor("carla", frozenset({"wurzen"}), frozenset({Role.COORDINATOR}), WURZEN)
     with pytest.raises(TaskRuleError, match="not a clerk's action"):
         decide(task, Command(Action.ESCALATED, reason="x"), coordinator, now)
+
+
+def route(case_id: str, target: str | None, legal: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A routed case as ``RouteCase`` stores it: the routing decision heads its audit chain."""
+    head = {"action": "routed", "actor": "routing", "case_id": case_id, "pool_id": "wurzen"}
+    return {
+        "_id": case_id,
+        "owner_ags": WURZEN,
+        "pool_id": "wurzen",
+        "target_date": target,
+        "legal_date": legal,
+        "audit": head,
+        "audit_hash": record_hash(GENESIS, head),
+        **extra,
+    }
+
+
+COORDINATOR = Actor("wilma", frozenset({"wurzen"}), frozenset({Role.COORDINATOR}), WURZEN)
+
+
+async def test_open_cases_are_warned_then_escalated_once_and_the_coordinator_sees_them() -> None:
+    routes = FakeRoutes(
+        routes=[
+            route("c1", "2026-12-02"),
+            route("c-closed", "2026-11-01", closed=True),
+            route("c-none", None),
+            route("c-legal", "2026-12-31", "2026-12-05"),  # legal on Saturday: due Monday 7.12.
+        ]
+    )
+    tasks, clock = FakeTaskRepository(), FakeClock(datetime(2026, 12, 1, 7, tzinfo=UTC))  # Tuesday
+    check = CheckDeadlines(tasks, routes, ActiveConfig(config(reroute=["trade-registration"])), clock)
+    report = await check()
+    assert (report.cases_warned, report.cases_escalated, report.warned) == (1, 0, 0)
+    assert (await check()).cases_warned == 0
+
+    clock.now = datetime(2026, 12, 8, 7, tzinfo=UTC)
+    report = await check()
+    assert (report.cases_warned, report.cases_escalated) == (0, 2)  # c-legal missed without a warning
+    assert (await check()) == type(report)()
+
+    steps = await routes.deadline_steps()
+    assert sorted(steps) == ["c-legal", "c1"]
+    assert [(r["action"], r["actor"]) for r in steps["c1"]] == [("warned", CHECKER), ("escalated", CHECKER)]
+    assert "07.12.2026" in steps["c-legal"][0]["reason"]
+    assert broken_links(route("c1", None)["audit_hash"], steps["c1"]) == []
+
+    active = ActiveConfig(config(reroute=[]))
+    coordination = Coordination(Worklists(tasks), DeadlineLights(active, clock), routes)
+    overview = await coordination.overview(COORDINATOR)
+    assert [(row.key, row.cases_escalated) for row in overview.pools] == [("wurzen", 2)]
+    assert [(row.key, row.cases_escalated) for row in overview.towns] == [(WURZEN, 2)]
+    other = Actor("carla", frozenset({"augustusburg"}), frozenset({Role.COORDINATOR}), AUGUSTUSBURG)
+    assert [row.cases_escalated for row in (await coordination.overview(other)).pools] == [0]
+
+
+@pytest.mark.infra
+async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checkers_and_in_the_audit_log(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    db = mongo[mongo_db_name]
+    routes, tasks = MongoRouteRepository(db), MongoTaskRepository(db)
+    await routes.create_indexes()
+    assert await routes.insert(route("c1", "2026-12-02"), [])
+    assert await routes.insert(route("c2", "2026-12-02"), [])
+    await routes.close("c2")
+    clock = FakeClock(datetime(2026, 12, 3, 7, tzinfo=UTC))
+    active = ActiveConfig(config(reroute=[]))
+    checkers = [CheckDeadlines(tasks, routes, active, clock) for _ in range(3)]
+
+    reports = await asyncio.gather(*(check() for check in checkers))
+    assert sum(r.cases_escalated for r in reports) == 1
+    assert (await checkers[0]()).cases_escalated == 0
+
+    audit = await CaseAudit(tasks, routes)("c1", COORDINATOR)
+    assert audit["chain_intact"], audit["problems"]
+    assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("routed", "routing"), ("escalated", CHECKER)]
+    overview = await Coordination(Worklists(tasks), DeadlineLights(active, clock), routes).overview(COORDINATOR)
+    assert [(row.key, row.cases_escalated) for row in overview.pools] == [("wurzen", 1)]
+    await mongo.close()

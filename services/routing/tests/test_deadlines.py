@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ikdz_routing.domain.calendar import WorkingCalendar
-from ikdz_routing.domain.deadlines import Flags, Light, Step, deadline_after, due_steps, effective_due, light
+from ikdz_routing.domain.deadlines import (
+    Flags,
+    Light,
+    Step,
+    case_steps,
+    deadline_after,
+    due_steps,
+    effective_due,
+    light,
+)
 
 SAXONY = WorkingCalendar()
 CROSTWITZ = WorkingCalendar.for_town("14625080")  # Fronleichnam is a holiday there
@@ -121,3 +130,20 @@ def test_lights_only_get_worse_as_days_pass(due: date, days_before: int, warn_da
     seen = [order.index(light(due, due - timedelta(days=d), SAXONY, warn_days)) for d in range(days_before, -3, -1)]
     assert seen == sorted(seen)
     assert light(due, due + timedelta(days=1), SAXONY, warn_days) is Light.RED
+
+
+@pytest.mark.parametrize(
+    ("light_now", "warned", "escalated", "expected"),
+    [
+        (Light.GREEN, False, False, []),
+        (Light.YELLOW, False, False, [Step.WARN]),
+        (Light.YELLOW, True, False, []),
+        (Light.RED, False, False, [Step.ESCALATE]),  # missed without a warning first: escalated, not warned late
+        (Light.RED, True, False, [Step.ESCALATE]),
+        (Light.RED, True, True, []),
+    ],
+)
+def test_what_the_checker_does_for_a_case_never_moves_it(
+    light_now: Light, warned: bool, escalated: bool, expected: list[Step]
+) -> None:
+    assert case_steps(light_now, warned=warned, escalated=escalated) == expected

@@ -29,6 +29,7 @@ class MongoRouteRepository:
     def __init__(self, db: AsyncDatabase[Document], *, recount_seconds: float = 60.0) -> None:
         self.routes: AsyncCollection[Document] = db["routes"]
         self._closed: AsyncCollection[Document] = db["closed_routes"]
+        self._steps: AsyncCollection[Document] = db["case_deadline_steps"]
         self._recount_seconds = recount_seconds
         self._backlog: dict[str, int] = {}
         self._counted_at = float("-inf")
@@ -38,6 +39,7 @@ class MongoRouteRepository:
         await self.routes.create_index("pool_id", name="pool_id")
         await self._closed.create_index("pool_id", name="pool_id")
         await self.routes.create_index("outbox_pending", name="outbox_pending")
+        await self._steps.create_index("case_id", name="case_id")
 
     async def exists(self, case_id: str) -> bool:
         return await self.routes.count_documents({"_id": case_id}, limit=1) > 0
@@ -77,6 +79,25 @@ class MongoRouteRepository:
         async with self._backlog_lock:
             if await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]}):
                 self._adjust(route["pool_id"], -1)
+
+    async def open_routes(self) -> list[Document]:
+        closed = set(await self._closed.distinct("_id"))
+        routes = self.routes.find({"pool_id": {"$ne": None}}, projection={"outbox": 0, "decision": 0})
+        return [route for route in await routes.to_list() if route["_id"] not in closed]
+
+    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[Document]]:
+        found = await self._steps.find({} if case_id is None else {"case_id": case_id}).to_list()
+        steps: dict[str, list[Document]] = {}
+        for record in sorted(found, key=lambda r: (r["case_id"], r["seq"])):
+            steps.setdefault(record["case_id"], []).append(record)
+        return steps
+
+    async def add_deadline_step(self, key: str, record: Document) -> bool:
+        try:
+            await self._steps.insert_one({"_id": key, **record})
+        except DuplicateKeyError:
+            return False
+        return True
 
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for

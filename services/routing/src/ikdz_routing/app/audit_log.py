@@ -1,17 +1,20 @@
-"""Use case: export a case's audit log (routing decision and every task change) and verify its chain."""
+"""Use case: export a case's audit log (routing decision, the deadline checker's steps on the case, and
+every task change) and verify its chains."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ikdz_routing.app.ports import RouteRepository
 from ikdz_routing.app.task_ports import TaskNotFoundError, TaskRepository
 from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
 from ikdz_routing.domain.tasks import Actor, Role
 
 
 class CaseAudit:
-    def __init__(self, repository: TaskRepository) -> None:
+    def __init__(self, repository: TaskRepository, routes: RouteRepository) -> None:
         self._repository = repository
+        self._routes = routes
 
     async def __call__(self, case_id: str, actor: Actor) -> dict[str, Any]:
         """Visible to members of the pool the case was routed to and to admins of the owner town
@@ -31,8 +34,10 @@ class CaseAudit:
             by_task.setdefault(record["task_id"], []).append(record)
         for task_id, chain in by_task.items():
             problems += [f"task {task_id}, {p}" for p in broken_links(str(route.get("audit_hash")), chain)]
+        case_steps = (await self._routes.deadline_steps(case_id)).get(case_id, [])
+        problems += [f"case deadline, {p}" for p in broken_links(str(route.get("audit_hash")), case_steps)]
         entries = [{**head, "hash": route.get("audit_hash"), "prev_hash": GENESIS}] + [
-            {k: v for k, v in record.items() if k not in {"_id", "definition"}} for record in records
+            {k: v for k, v in record.items() if k not in {"_id", "definition"}} for record in [*case_steps, *records]
         ]
         return {
             "case_id": case_id,

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ikdz_routing.app.config_admin import ActiveConfig
-from ikdz_routing.app.ports import Clock
+from ikdz_routing.app.ports import Clock, RouteRepository
 from ikdz_routing.app.tasks import Worklists
 from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.domain.config import Escalation
 from ikdz_routing.domain.deadlines import Light, effective_due, light
-from ikdz_routing.domain.tasks import Actor, Role, Task, TaskRuleError, TaskState
+from ikdz_routing.domain.tasks import Action, Actor, Role, Task, TaskRuleError, TaskState
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Backlog:
     open: int = 0
     claimed: int = 0
     escalated: int = 0
+    cases_escalated: int = 0  # open cases whose own deadline was missed (the deadline checker's escalation)
     lights: Counter[Light] = field(default_factory=Counter)
 
     @property
@@ -69,9 +70,10 @@ class DeadlineLights:
 
 
 class Coordination:
-    def __init__(self, worklists: Worklists, lights: DeadlineLights) -> None:
+    def __init__(self, worklists: Worklists, lights: DeadlineLights, routes: RouteRepository) -> None:
         self._worklists = worklists
         self._lights = lights
+        self._routes = routes
 
     async def overview(self, actor: Actor) -> Overview:
         if Role.COORDINATOR not in actor.roles:
@@ -83,9 +85,21 @@ class Coordination:
             pools.setdefault(item.task.pool_id, Backlog(item.task.pool_id)).add(item)
             owner = item.task.definition.owner_ags
             towns.setdefault(owner, Backlog(owner)).add(item)
+        await self._count_escalated_cases(actor, pools, towns)
         rank = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
         attention = sorted(
             (i for i in items if i.light is not Light.GREEN or i.task.escalated),
             key=lambda i: (rank[i.light], i.due or date.max, i.task.definition.task_id),
         )
         return Overview(list(pools.values()), [towns[k] for k in sorted(towns)], attention, items)
+
+    async def _count_escalated_cases(self, actor: Actor, pools: dict[str, Backlog], towns: dict[str, Backlog]) -> None:
+        """Open cases of the coordinator's pools that the deadline checker escalated, per pool and town."""
+        open_ids = {r["_id"] for r in await self._routes.open_routes() if r.get("pool_id") in actor.pools}
+        for case_id, records in (await self._routes.deadline_steps()).items():
+            escalation = next((r for r in records if r["action"] == Action.ESCALATED.value), None)
+            if case_id not in open_ids or escalation is None:
+                continue
+            pools.setdefault(escalation["pool_id"], Backlog(escalation["pool_id"])).cases_escalated += 1
+            owner = escalation["owner_ags"]
+            towns.setdefault(owner, Backlog(owner)).cases_escalated += 1

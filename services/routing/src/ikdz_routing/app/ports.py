@@ -20,6 +20,18 @@ class RouteRepository(Protocol):
 
     async def close(self, case_id: str) -> None: ...
 
+    async def open_routes(self) -> list[dict[str, Any]]:
+        """Cases routed to a pool and not closed yet (without their outbox)."""
+        ...
+
+    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The deadline checker's records per case (of one case if given), in the order they were chained."""
+        ...
+
+    async def add_deadline_step(self, key: str, record: dict[str, Any]) -> bool:
+        """Insert a write-once checker record under ``key``; False if it exists (another run was first)."""
+        ...
+
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...

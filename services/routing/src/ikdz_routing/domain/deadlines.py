@@ -79,3 +79,9 @@ def due_steps(light_now: Light, flags: Flags, *, reroute_allowed: bool) -> list[
         if reroute_allowed and flags.open and not flags.rerouted:
             steps.append(Step.REROUTE)
     return steps
+
+
+def case_steps(light_now: Light, *, warned: bool, escalated: bool) -> list[Step]:
+    """The checker's next steps for an open case: the task rules, without re-routing (a routed case
+    stays where it was routed; only its unclaimed tasks move)."""
+    return due_steps(light_now, Flags(open=False, warned=warned, escalated=escalated), reroute_allowed=False)

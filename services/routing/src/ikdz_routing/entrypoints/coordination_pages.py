@@ -66,6 +66,7 @@ def coordination_pages(
                     "open": r.open,
                     "claimed": r.claimed,
                     "escalated": r.escalated,
+                    "cases_escalated": r.cases_escalated,
                     "counts": [(lt.value, r.lights[lt]) for lt in Light],
                     "worst": r.worst.value,
                     "worst_label": r.worst.label_de,

@@ -128,6 +128,7 @@ class BacklogOut(BaseModel):
     open: int
     claimed: int
     escalated: int
+    cases_escalated: int = Field(description="Open cases whose own target or legal deadline was missed.")
     gruen: int
     gelb: int
     rot: int
@@ -148,6 +149,7 @@ def backlog_out(row: Backlog) -> BacklogOut:
         open=row.open,
         claimed=row.claimed,
         escalated=row.escalated,
+        cases_escalated=row.cases_escalated,
         gruen=row.lights[Light.GREEN],
         gelb=row.lights[Light.YELLOW],
         rot=row.lights[Light.RED],
