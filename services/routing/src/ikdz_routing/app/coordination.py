@@ -1,5 +1,6 @@
 """Use case: the coordinator's overview — backlog and deadline traffic lights per pool and per owner
-town, over the tasks of the pools the coordinator works for (nothing else), and what needs attention."""
+town, over the tasks and open cases of the pools the coordinator works for (nothing else), and what
+needs attention."""
 
 from __future__ import annotations
 

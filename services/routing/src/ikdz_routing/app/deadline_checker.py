@@ -114,7 +114,7 @@ class CheckDeadlines:
                 warned=Action.WARNED.value in actions,
                 escalated=Action.ESCALATED.value in actions,
             )
-            prev_hash = str(records[-1]["hash"]) if records else str(route["audit_hash"])
+            prev_hash = str(records[-1]["hash"]) if records else str(route.get("audit_hash"))
             for step in steps:
                 day = f"{due:%d.%m.%Y}" if due else "?"
                 action, reason = (
