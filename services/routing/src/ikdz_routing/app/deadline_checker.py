@@ -103,11 +103,14 @@ class CheckDeadlines:
         counts = {Step.WARN: 0, Step.ESCALATE: 0}
         done = await self._routes.deadline_steps()
         for route in await self._routes.open_routes():
+            target, legal = _day(route.get("target_date")), _day(route.get("legal_date"))
+            if target is None and legal is None:
+                continue  # the service sets no case deadline
             case_id, records = str(route["_id"]), done.get(str(route["_id"]), [])
             actions = {r["action"] for r in records}
             calendar = config.calendar_of_town(route["owner_ags"])
             pool = config.pool(route["pool_id"])
-            due = effective_due(_day(route.get("target_date")), _day(route.get("legal_date")), calendar)
+            due = effective_due(target, legal, calendar)
             warn_days = (pool.escalation if pool else Escalation()).warn_days_before
             steps = case_steps(
                 light(due, today, calendar, warn_days),
