@@ -76,10 +76,10 @@ class FakeDocuments:
 
 class FakeRelay:
     def __init__(self) -> None:
-        self.notified = 0
+        self.notified: list[str] = []
 
-    def notify(self) -> None:
-        self.notified += 1
+    def notify(self, doc_id: str) -> None:
+        self.notified.append(doc_id)
 
 
 class FixedClock:

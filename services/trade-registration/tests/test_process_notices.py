@@ -157,6 +157,7 @@ async def test_a_redelivered_work_item_changes_nothing() -> None:
 
     assert len(service.steps.steps) == 1
     assert len(service.register.registrations) == 1
+    assert service.relay.notified == list(service.steps.steps)  # the relay claims the stored step by id, once
 
 
 async def test_a_second_anmeldung_of_the_same_business_is_refused_in_german_and_registers_nothing() -> None:
@@ -193,6 +194,7 @@ async def test_a_security_business_gets_its_receipt_and_a_permit_task_whose_comp
     assert not await service.complete(task, "permit_present")  # redelivered
 
     assert [s["state"] for s in service.statuses(case_id)] == ["in_progress", "awaiting_clerk", "completed"]
+    assert service.relay.notified == [f"{case_id}:received", f"{task['task_id']}:done"]
     assert service.types(case_id)[-2:] == ["gewerbe.task.closed.v1", "case.status.v1"]
 
 

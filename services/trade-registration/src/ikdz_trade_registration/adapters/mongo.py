@@ -8,6 +8,7 @@ document is updated only by the one step that changes it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,8 +56,15 @@ class MongoRegister:
         await self._registrations.create_index("holder_key", name="holder_key")
 
     async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
-        query = {"$or": [{"holder_key": {"$in": list(holder_keys)}}, {"_id": {"$in": list(registration_ids)}}]}
-        return [_registration(doc) for doc in await self._registrations.find(query).to_list()]
+        """One equality query per key and id, at once: FerretDB v1 uses its indexes only for those (an
+        ``$or`` of ``$in`` reads the whole collection, on every work item)."""
+        by_holder = [self._registrations.find({"holder_key": key}).to_list() for key in holder_keys]
+        by_id = [self._registrations.find({"_id": rid}).to_list() for rid in registration_ids]
+        found: dict[Any, Document] = {}
+        for docs in await asyncio.gather(*by_holder, *by_id):
+            for doc in docs:
+                found.setdefault(doc["_id"], doc)
+        return [_registration(doc) for doc in found.values()]
 
     async def get(self, registration_id: str) -> Registration | None:
         doc = await self._registrations.find_one({"_id": registration_id})

@@ -8,6 +8,7 @@ same documents, tasks and messages.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -346,8 +347,7 @@ class StepWriter:
             )
             for kind, title, content in rendered
         ]
-        for document in documents:
-            await self._documents.put(document)
+        await asyncio.gather(*(self._documents.put(document) for document in documents))
         return documents
 
     def _document_event(

@@ -142,7 +142,7 @@ class ProcessWorkItem:
         step.update(trigger="work_item", payload=submitted.payload, cleared=[])
         if not await self._steps.record(step, outbox):
             return False
-        self._notifier.notify()
+        self._notifier.notify(step_id)
         await apply_changes(self._register, step)
         return True
 

@@ -92,4 +92,6 @@ class Clock(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self) -> None: ...
+    """The outbox relay of the step store: told the id of each step written, it claims that step by id."""
+
+    def notify(self, doc_id: str) -> None: ...

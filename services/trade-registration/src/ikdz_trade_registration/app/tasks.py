@@ -101,7 +101,7 @@ class CloseTask:
         step.setdefault("cleared", [])
         if not await self._steps.record(step, outbox):
             return False
-        self._notifier.notify()
+        self._notifier.notify(step_id)
         await apply_changes(self._register, step)
         return True
 
