@@ -880,6 +880,36 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
+def run_with_stack(
+    stack: Stack, data_dir: Path, *, what: str, keep_data: bool, work: Callable[[], bool], ready_timeout: float = 120.0
+) -> int:
+    """Start ``stack``, run ``work`` (True when the run succeeded) and stop the stack again whatever
+    happens: a benchmark error, Ctrl-C or SIGTERM. The data dir of a good run is removed unless kept;
+    a failed run keeps it, because its logs say why. Returns the exit code."""
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    ok = False
+    try:
+        started = time.monotonic()
+        say(f"-- starting {what} …")
+        stack.start(ready_timeout)
+        say(f"   stack ready in {time.monotonic() - started:.1f} s")
+        ok = work()
+    except BenchError as error:
+        say(f"!! {error}")
+    except (KeyboardInterrupt, _Stopped):
+        say("!! interrupted")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say("-- stopping the stack …")
+        stack.stop()
+        if ok and not keep_data:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:
+            say(f"   data and logs kept in {data_dir}")
+    return 0 if ok else 1
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rate", type=float, default=100.0, help="fixed-rate phase: cases/s (0 skips it)")
@@ -937,31 +967,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefix = f"bench{run_id}"
     data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-"))
     stack = make_stack(args, data_dir / "stack", prefix)
-    signal.signal(signal.SIGTERM, _raise_stopped)
-    ok = False
     say(f"IKDZ e2e benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, data in {data_dir}")
     say(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    try:
-        started = time.monotonic()
-        say("-- starting Kafka, FerretDB and the five services …")
-        stack.start(args.ready_timeout)
-        say(f"   stack ready in {time.monotonic() - started:.1f} s")
+
+    def work() -> bool:
         lines, ok = asyncio.run(bench(args, stack, Topics(f"{prefix}."), run_id))
         say("\n".join(lines))
-    except BenchError as error:
-        say(f"!! {error}")
-    except (KeyboardInterrupt, _Stopped):
-        say("!! interrupted")
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        say("-- stopping the stack …")
-        stack.stop()
-        if ok and not args.keep_data:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        else:
-            say(f"   data and logs kept in {data_dir}")
-    return 0 if ok else 1
+        return ok
+
+    return run_with_stack(
+        stack,
+        data_dir,
+        what="Kafka, FerretDB and the five services",
+        keep_data=args.keep_data,
+        work=work,
+        ready_timeout=args.ready_timeout,
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import asyncio
 import math
 import os
 import secrets
-import shutil
 import sys
 import tempfile
 import time
@@ -32,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from e2e import Driver, Request, check_processes, percentile
-from gewerbe_automation import BenchError, Observer, make_stack
+from e2e import BenchError, Driver, Request, check_processes, percentile, run_with_stack
+from gewerbe_automation import Observer, make_stack
 from gewerbe_generator import AUTOMATED_PATH, GeneratedCase, Generator
 from ikdz_contracts.topics import Topics
 from ikdz_platform.stack import Stack
@@ -185,22 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stack = make_stack(data_dir / "stack", prefix, args.env_infra)
     print(f"IKDZ Gewerbe benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, data in {data_dir}")
     print(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    ok = False
-    try:
-        stack.start()
+
+    def work() -> bool:
         lines, ok = asyncio.run(run(args, stack, Topics(f"{prefix}."), run_id))
         print("\n".join(lines))
-    except BenchError as error:
-        print(f"!! {error}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("!! interrupted", file=sys.stderr)
-    finally:
-        stack.stop()
-        if ok and not args.keep_data:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        else:
-            print(f"   data and logs kept in {data_dir}")
-    return 0 if ok else 1
+        return ok
+
+    return run_with_stack(stack, data_dir, what="the stack", keep_data=args.keep_data, work=work)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ import functools
 import json
 import os
 import secrets
-import shutil
 import sys
 import tempfile
 import time
@@ -46,6 +45,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from e2e import BenchError, run_with_stack
 from gewerbe_generator import GeneratedCase, Generator
 from ikdz_contracts.payloads.gewerbe import parse_payload
 from ikdz_contracts.payloads.gewerbe_rules import RuleContext
@@ -59,10 +59,6 @@ AIM_NO_TOUCH = 0.80
 DECIDED = frozenset({"completed", "awaiting_clerk", "rejected"})
 RECEIPT_ISSUED = "de.ikdz.gewerbe.receipt.issued.v1"
 TASK_OPENED = "de.ikdz.gewerbe.task.opened.v1"
-
-
-class BenchError(Exception):
-    """The run cannot produce a meaningful number (no receipts, cases never decided, refusals)."""
 
 
 @dataclasses.dataclass
@@ -359,23 +355,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     stack = make_stack(data_dir / "stack", prefix, args.env_infra)
     print(f"IKDZ Gewerbe automation report {time.strftime('%Y-%m-%d %H:%M:%S')}, seed {args.seed}, data in {data_dir}")
     print(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    ok = False
-    try:
-        stack.start()
+
+    def work() -> bool:
         print("\n".join(asyncio.run(run(args, stack, Topics(f"{prefix}."), run_id))))
         print(f"   load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (2 shared cores)")
-        ok = True
-    except BenchError as error:
-        print(f"!! {error}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("!! interrupted", file=sys.stderr)
-    finally:
-        stack.stop()
-        if ok and not args.keep_data:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        else:
-            print(f"   data and logs kept in {data_dir}")
-    return 0 if ok else 1
+        return True
+
+    return run_with_stack(stack, data_dir, what="the stack", keep_data=args.keep_data, work=work)
 
 
 if __name__ == "__main__":

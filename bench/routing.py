@@ -30,8 +30,6 @@ import json
 import os
 import random
 import secrets
-import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -42,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from e2e import BenchError, ProcessMonitor, Watched, cpu_seconds, fmt_ms, percentile, say
+from e2e import BenchError, ProcessMonitor, Watched, cpu_seconds, fmt_ms, percentile, run_with_stack, say
 from ikdz_contracts.cloudevents import encode, new_event
 from ikdz_contracts.events import Applicant, CaseSubmitted
 from ikdz_contracts.reference.municipalities import load_municipalities
@@ -409,14 +407,6 @@ async def bench(args: argparse.Namespace, stack: Stack, topics: Topics) -> tuple
     return lines, not failures, result
 
 
-class _Stopped(BaseException):
-    """SIGTERM: unwind like Ctrl-C, so the stack is stopped."""
-
-
-def _raise_stopped(_signum: int, _frame: object) -> None:
-    raise _Stopped
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=5000, help="full-speed phase: cases sent at once (0 skips it)")
@@ -440,33 +430,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefix = f"benchrt{secrets.token_hex(4)}"
     data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-routing-"))
     stack = make_stack(data_dir / "stack", prefix, args.partitions, args.env)
-    signal.signal(signal.SIGTERM, _raise_stopped)
-    ok = False
     say(f"IKDZ routing benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, data in {data_dir}")
     say(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    try:
-        started = time.monotonic()
-        say("-- starting Kafka, FerretDB and routing …")
-        stack.start(args.ready_timeout)
-        say(f"   stack ready in {time.monotonic() - started:.1f} s")
+
+    def work() -> bool:
         lines, ok, result = asyncio.run(bench(args, stack, Topics(f"{prefix}.")))
         say("\n".join(lines))
         if args.json is not None:
             args.json.write_text(json.dumps(result, indent=2) + "\n")
-    except BenchError as error:
-        say(f"!! {error}")
-    except (KeyboardInterrupt, _Stopped):
-        say("!! interrupted")
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        say("-- stopping the stack …")
-        stack.stop()
-        if ok and not args.keep_data:
-            shutil.rmtree(data_dir, ignore_errors=True)
-        else:
-            say(f"   data and logs kept in {data_dir}")
-    return 0 if ok else 1
+        return ok
+
+    return run_with_stack(
+        stack,
+        data_dir,
+        what="Kafka, FerretDB and routing",
+        keep_data=args.keep_data,
+        work=work,
+        ready_timeout=args.ready_timeout,
+    )
 
 
 if __name__ == "__main__":
