@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -36,6 +36,8 @@ CONSUMED = Counter("ikdz_messages_consumed_total", "Messages handled", ["topic",
 DEAD_LETTERED = Counter("ikdz_messages_dead_lettered_total", "Messages sent to a dead-letter topic", ["topic"])
 
 D = TypeVar("D", bound=EventData)
+T = TypeVar("T")
+BatchRun = Callable[[list[T]], Awaitable[None]]
 
 
 class PoisonMessage(Exception):  # noqa: N818 - it names the message, as Kafka people say
@@ -95,6 +97,53 @@ class DeadLetterPolicy:
             attempts=attempts,
         )
 
+    async def handle_batch(self, records: Sequence[Any], decode_one: Callable[[Any], T], run: BatchRun[T]) -> None:
+        """Run ``run`` over the decodable records of a batch with the single-message guarantees.
+
+        Undecodable records are dead-lettered first. The rest run as one batch, retried with backoff;
+        a batch that still fails runs record by record, each with its own retries, so one poison
+        message is dead-lettered alone while the others take effect. ``run`` must be idempotent per
+        record (a retried batch repeats what took effect before the failure).
+        """
+        decoded: list[tuple[Any, T]] = []
+        for record in records:
+            try:
+                decoded.append((record, decode_one(record)))
+            except NON_RETRYABLE as error:
+                await self.dead_letter(record, error, 1)
+                CONSUMED.labels(record.topic, "dead_lettered").inc()
+        if not decoded:
+            return
+        failure = await self._attempts(run, [item for _, item in decoded])
+        if failure is None:
+            for record, _ in decoded:
+                CONSUMED.labels(record.topic, "ok").inc()
+            return
+        log.warning("batch_failed_running_records_one_by_one", size=len(decoded), error=_reason(failure))
+        for record, item in decoded:
+            single_error = await self._attempts(run, [item]) if len(decoded) > 1 else failure
+            if single_error is None:
+                CONSUMED.labels(record.topic, "ok").inc()
+            else:
+                await self.dead_letter(record, single_error, self.max_attempts)
+                CONSUMED.labels(record.topic, "dead_lettered").inc()
+
+    async def _attempts(self, run: BatchRun[T], items: list[T]) -> BaseException | None:
+        """Up to ``max_attempts`` runs with backoff; the last error, or None once one succeeded."""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await run(items)
+            except NON_RETRYABLE as error:
+                return error
+            except Exception as error:
+                if attempt == self.max_attempts:
+                    return error
+                log.warning("batch_failed_retrying", size=len(items), attempt=attempt, error=_reason(error))
+                await self.sleep(self.backoff_seconds * 2 ** (attempt - 1))
+            else:
+                return None
+        raise AssertionError("unreachable: max_attempts is at least 1")
+
 
 def _reason(error: BaseException) -> str:
     text = str(error).replace("\n", "; ")
@@ -108,6 +157,8 @@ class _DeadLetterMiddleware(BaseMiddleware):
 
     async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]) -> Any:
         record = msg.raw_message
+        if isinstance(record, tuple):  # a batch: its handler retries and dead-letters per record
+            return await call_next(msg)
         attempt = 0
         while True:
             attempt += 1
@@ -202,3 +253,59 @@ def subscribe(
         return func
 
     return register
+
+
+BatchHandler = Callable[[list[CloudEvent[D]]], Awaitable[None]]
+
+
+def subscribe_batch(
+    broker: KafkaBroker,
+    topics: str | list[str],
+    data_type: type[D],
+    *,
+    group_id: str,
+    dead_letters: DeadLetterPolicy,
+    max_records: int = 500,
+    batch_timeout_ms: int = 200,
+) -> Callable[[BatchHandler[D]], BatchHandler[D]]:
+    """Register ``func`` for batches of up to ``max_records`` events of ``data_type``, in record order.
+
+    For consumers whose cost is per store round trip, not per event: ``func`` writes a batch with
+    one ``insert_many``. The offsets are committed after the batch; ``dead_letters`` gives each
+    record the guarantees of :func:`subscribe` (see :meth:`DeadLetterPolicy.handle_batch`), so
+    ``func`` must be idempotent per event, as every consumer is. A batch is what the consumer has
+    fetched, from one or several partitions, so waiting adds no latency when traffic is low.
+    """
+    names = [topics] if isinstance(topics, str) else topics
+
+    def decode_record(record: Any) -> CloudEvent[D]:
+        try:
+            return decode(record.value, data_type)
+        except (ValidationError, ValueError) as error:
+            raise PoisonMessage(str(error)) from error
+
+    def register(func: BatchHandler[D]) -> BatchHandler[D]:
+        async def handle(records: Any) -> None:
+            await dead_letters.handle_batch(records, decode_record, func)
+
+        handle.__name__ = func.__name__
+        handle.__doc__ = func.__doc__
+        broker.subscriber(
+            *names,
+            group_id=group_id,
+            batch=True,
+            max_records=max_records,
+            batch_timeout_ms=batch_timeout_ms,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_records,
+            auto_offset_reset="earliest",
+            title=f"{group_id}:{func.__name__}",
+        )(handle)
+        return func
+
+    return register
+
+
+async def _raw_records(msg: StreamMessage[Any]) -> Any:
+    """Hand a batch handler the consumer records themselves: dead-lettering needs their coordinates."""
+    return msg.raw_message

@@ -9,6 +9,15 @@ order, so out-of-order commits are not skipped.
 After its insert a document with an outbox is written only by the relay: FerretDB v1 can lose one of
 two concurrent updates of a document (docs/architecture.md), so services record later changes as
 new documents instead of updating this one.
+
+High-volume writers use the batch path (:meth:`OutboxRelay.batch_writer`): many documents are
+inserted with one ``insert_many`` and their events published together. Claiming and settling each
+document would cost two updates per document, and on FerretDB v1 an update costs about five times an
+insert. So the batch path settles per batch instead: before the insert, one small *batch record*
+(``<collection>_outbox_batches``) is inserted, already leased to this relay; the documents carry
+its id in ``outbox_batch`` and ``outbox_pending: False``; once their events are sent, the batch
+record is deleted. A batch record whose lease ran out (its relay died or failed to send) is taken
+over by the scan of any relay, which sends the events of the documents that carry its id.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
 from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from ikdz_platform.producer import OutgoingMessage
 
@@ -32,6 +42,7 @@ log = structlog.get_logger(__name__)
 
 OUTBOX_PUBLISHED = Counter("ikdz_outbox_published_total", "Events the outbox relay published", ["topic"])
 OUTBOX_ERRORS = Counter("ikdz_outbox_errors_total", "Failed outbox relay passes")
+DUPLICATE_KEY = 11000
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -95,6 +106,8 @@ class OutboxRelay:
         self._owner = new_id()
         self._wakeup = asyncio.Event()
         self._written: dict[str, set[Any]] = {}
+        self._batch_records: dict[str, tuple[AsyncCollection[Document], AsyncCollection[Document]]] = {}
+        self._ready: list[_Batch] = []
         self._scan_requested = False
         self._task: asyncio.Task[None] | None = None
 
@@ -103,6 +116,13 @@ class OutboxRelay:
         if collection not in self._collections:
             self._collections.append(collection)
         return OutboxNotifier(self, collection)
+
+    def batch_writer(self, collection: AsyncCollection[Document]) -> OutboxBatchWriter:
+        """Insert documents with their events into ``collection`` in batches (see the module docstring)."""
+        self.watch(collection)
+        records = collection.database[f"{collection.name}_outbox_batches"]
+        self._batch_records[collection.full_name] = (collection, records)
+        return OutboxBatchWriter(self, collection, records)
 
     def notify(self, collection: AsyncCollection[Document] | None = None, doc_id: Any = None) -> None:
         """Something was written; the relay runs a pass at once instead of waiting.
@@ -156,7 +176,10 @@ class OutboxRelay:
 
         Returns the events published and whether a scan filled its batch (more may be pending).
         """
-        published, full = 0, False
+        published = await self._send_batches(self._take_ready())
+        full = False
+        if scan:
+            published += await self._send_batches(await self._expired_batches())
         for collection in self._collections:
             ids = self._written.pop(collection.full_name, set())
             now = time.time()
@@ -169,6 +192,52 @@ class OutboxRelay:
             if ids:
                 published += await self._relay(collection, ids, now)
         return published, full
+
+    def lease(self) -> Document:
+        """The fields of a batch record held by this relay for ``lease_seconds`` from now."""
+        return {"lease": time.time() + self._lease, "owner": self._owner}
+
+    def publish(self, batch: _Batch) -> None:
+        """Send the events of a batch just written in the next pass, which starts at once."""
+        self._ready.append(batch)
+        self._wakeup.set()
+
+    def _take_ready(self) -> list[_Batch]:
+        ready, self._ready = self._ready, []
+        return ready
+
+    async def _expired_batches(self) -> list[_Batch]:
+        """Batches whose relay died or failed to send: claim each record, read its documents' events."""
+        batches = []
+        now = time.time()
+        for collection, records in self._batch_records.values():
+            # The records collection holds only unfinished batches: reading it whole is cheap.
+            for record in await records.find({"lease": {"$lt": now}}, projection={"_id": 1}).to_list():
+                claimed = await records.find_one_and_update(
+                    {"_id": record["_id"], "lease": {"$lt": now}},
+                    {"$set": self.lease()},
+                )
+                if claimed is None:
+                    continue  # another relay was quicker
+                docs = await collection.find({"outbox_batch": record["_id"]}, projection={"outbox": 1}).to_list()
+                batches.append(_Batch(records, record["_id"], [entry for doc in docs for entry in doc["outbox"]]))
+        return batches
+
+    async def _send_batches(self, batches: list[_Batch]) -> int:
+        """Send the events of whole batches at once, then delete their records (the batch is settled)."""
+        if not batches:
+            return 0
+        entries = [entry for batch in batches for entry in batch.entries]
+        try:
+            await self._sender.send_all([_message(entry) for entry in entries])
+        except Exception:
+            # Give the batches back at once: the next scan reads their events from the store again.
+            await self._each(batches, lambda b: b.records.update_one({"_id": b.batch_id}, {"$set": {"lease": 0.0}}))
+            raise
+        for entry in entries:
+            OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
+        _raise_first(await self._each(batches, lambda b: b.records.delete_one({"_id": b.batch_id})))
+        return len(entries)
 
     async def _relay(self, collection: AsyncCollection[Document], ids: Iterable[Any], now: float) -> int:
         """Claim, send and settle; the store round trips of a step overlap, up to ``concurrency`` at once."""
@@ -230,6 +299,50 @@ def _raise_first(results: Iterable[object]) -> None:
 
 def _lease_expired(now: float) -> Document:
     return {"$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}]}
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Events of one batch of documents, and the record that stands for the batch until they are sent."""
+
+    records: AsyncCollection[Document]
+    batch_id: str
+    entries: list[Document]
+
+
+@dataclass(frozen=True)
+class OutboxBatchWriter:
+    """Inserts many documents with their events in one round trip; the relay publishes them."""
+
+    relay: OutboxRelay
+    collection: AsyncCollection[Document]
+    records: AsyncCollection[Document]
+
+    async def insert_many(self, items: Sequence[tuple[Document, Sequence[Document]]]) -> set[Any]:
+        """Insert each document with its outbox entries; returns the ids inserted.
+
+        A document whose ``_id`` exists already is skipped with its events (a redelivery); any other
+        write error is raised, and the events of what was inserted before it are sent by the scan
+        once the batch's lease has run out.
+        """
+        batch_id = new_id()
+        await self.records.insert_one({"_id": batch_id, **self.relay.lease()})
+        docs = [
+            {**doc, "outbox": list(entries), "outbox_pending": False, "outbox_batch": batch_id}
+            for doc, entries in items
+        ]
+        inserted = docs
+        if docs:
+            try:
+                await self.collection.insert_many(docs, ordered=False)
+            except BulkWriteError as error:
+                errors = error.details.get("writeErrors", [])
+                if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                    raise
+                duplicates = {e["index"] for e in errors}
+                inserted = [doc for index, doc in enumerate(docs) if index not in duplicates]
+        self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
+        return {doc["_id"] for doc in inserted}
 
 
 @dataclass(frozen=True)

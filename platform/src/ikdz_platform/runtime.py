@@ -95,6 +95,10 @@ class ServiceRuntime:
 
     def outbox(self, collection: AsyncCollection[Document]) -> OutboxNotifier:
         """Have the relay publish the outbox of ``collection``; returns what its writers ``notify(doc_id)``."""
+        return self.outbox_relay().watch(collection)
+
+    def outbox_relay(self) -> OutboxRelay:
+        """The process's one outbox relay (for :meth:`OutboxRelay.batch_writer`)."""
         if self.relay is None:
             self.relay = OutboxRelay(
                 [],
@@ -102,7 +106,7 @@ class ServiceRuntime:
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
             )
-        return self.relay.watch(collection)
+        return self.relay
 
     async def ping_store(self) -> None:
         await self.db.command("ping")

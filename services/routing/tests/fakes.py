@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.producer import OutgoingMessage
 from ikdz_routing.app.config_admin import VersionTakenError
 from ikdz_routing.app.task_ports import ConcurrentChangeError
 from ikdz_routing.domain.audit import GENESIS, chained
@@ -165,14 +167,26 @@ class FakeRoutes:
         self.steps[key] = record
         return True
 
-    async def exists(self, case_id: str) -> bool:
-        raise NotImplementedError(case_id)
-
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         return {pool_id: self.backlog.get(pool_id, 0) for pool_id in pool_ids}
 
-    async def insert(self, route: dict[str, Any], outbox: list[dict[str, Any]]) -> bool:
-        raise NotImplementedError(route, outbox)
+    async def insert_many(self, routes: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
+        raise NotImplementedError(routes)
 
     async def close(self, case_id: str) -> None:
         raise NotImplementedError(case_id)
+
+
+class UnsentEvents:
+    """An outbox relay's sender for tests that look at the store only: it keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.messages: list[OutgoingMessage] = []
+
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        self.messages.extend(messages)
+
+
+def store_only_relay() -> OutboxRelay:
+    """A relay that is never started: routes written through it stay in the store with their events."""
+    return OutboxRelay([], UnsentEvents())

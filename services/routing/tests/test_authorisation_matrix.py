@@ -51,6 +51,8 @@ from ikdz_routing.settings import RoutingSettings
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from .fakes import store_only_relay
+
 pytestmark = pytest.mark.infra
 
 ISSUER = "http://issuer.matrix.test"
@@ -190,11 +192,6 @@ def callers(issuer: LocalIssuer, key_file: Path) -> list[Caller]:
 # ------------------------------------------------------------------------------------------ seeding
 
 
-class _NoRelay:
-    def notify(self, doc_id: str | None = None) -> None:
-        """The app's own relay polls the outbox; seeding need not wake it."""
-
-
 class _SteeredBacklog(MongoRouteRepository):
     """The real store, with the backlog the policy sees chosen by the test (to place each case)."""
 
@@ -242,20 +239,19 @@ def task_requested(task: SeededTask, preparer: str | None = None) -> CloudEvent[
 async def seed(db: AsyncDatabase[dict[str, Any]], config_file: Path, topic_prefix: str) -> None:
     """Route the cases with the real policy and store, then request their tasks."""
     municipalities = load_municipalities()
-    routes = _SteeredBacklog(db)
+    routes = _SteeredBacklog(db, store_only_relay())
     route = RouteCase(
         routes,
         ActiveConfig(load_routing_config(config_file, municipalities)),
         municipalities,
         Topics(topic_prefix),
         lambda: datetime.now(UTC).replace(microsecond=0),
-        _NoRelay(),
     )
     for case in CASES:
         # A long backlog at home sends a case to the partner, if an agreement covers it.
         home = TOWN_POOL[case.owner_ags]
         routes.backlog = {home: 100} if case.pool != home else {}
-        await route(case_submitted(case))
+        await route([case_submitted(case)])
         stored = await db["routes"].find_one({"_id": case.case_id})
         assert stored is not None and stored["pool_id"] == case.pool, (case, stored and stored["decision"])
     active = ActiveConfig(load_routing_config(config_file, municipalities))

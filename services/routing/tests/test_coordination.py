@@ -29,7 +29,7 @@ from ikdz_routing.domain.tasks import Actor, Role
 from ikdz_routing.settings import RoutingSettings
 from pymongo import AsyncMongoClient
 
-from .fakes import FakeClock
+from .fakes import FakeClock, store_only_relay
 from .test_routing_service import submitted
 from .test_worklist_api import csrf_of, eventually, publish
 
@@ -90,7 +90,7 @@ async def test_coordinator_view_bulk_actions_and_deadline_escalation(
     route = await eventually(lambda: db["routes"].find_one({"_id": "case-k1"}))
     assert route["pool_id"] == "augustusburg"
     assert route["target_date"] > route["routed_at"].date().isoformat()  # the case's own deadline
-    overdue = datetime.now(UTC) - timedelta(days=2)
+    overdue = datetime.now(UTC) - timedelta(days=10)  # before the last working day, whatever today is
     await publish(
         infra,
         OutgoingMessage(topic=topics.task_requested, key=b"case-k1", value=task_request("t-k1", "case-k1", overdue)),
@@ -136,7 +136,9 @@ async def test_coordinator_view_bulk_actions_and_deadline_escalation(
     # The deadline checker (its clock controlled): t-k1 is overdue and unclaimed, so it is escalated
     # and moves to the owner town's own pool; t-k2 is claimed and on time.
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
-    check = CheckDeadlines(MongoTaskRepository(db), MongoRouteRepository(db), active, FakeClock(datetime.now(UTC)))
+    check = CheckDeadlines(
+        MongoTaskRepository(db), MongoRouteRepository(db, store_only_relay()), active, FakeClock(datetime.now(UTC))
+    )
     report = await check()
     assert (report.escalated, report.rerouted) == (1, 1)
     assert (await check()).escalated == 0  # once

@@ -36,7 +36,7 @@ from ikdz_routing.domain.tasks import (
 )
 from pymongo import AsyncMongoClient
 
-from .fakes import FakeClock, FakeRoutes, FakeTaskRepository
+from .fakes import FakeClock, FakeRoutes, FakeTaskRepository, store_only_relay
 
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
 SERVICES = ["trade-registration", "einvoice"]
@@ -256,10 +256,9 @@ async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checke
 ) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     db = mongo[mongo_db_name]
-    routes, tasks = MongoRouteRepository(db), MongoTaskRepository(db)
+    routes, tasks = MongoRouteRepository(db, store_only_relay()), MongoTaskRepository(db)
     await routes.create_indexes()
-    assert await routes.insert(route("c1", "2026-12-02"), [])
-    assert await routes.insert(route("c2", "2026-12-02"), [])
+    assert await routes.insert_many([(route("c1", "2026-12-02"), []), (route("c2", "2026-12-02"), [])]) == {"c1", "c2"}
     await routes.close("c2")
     clock = FakeClock(datetime(2026, 12, 3, 7, tzinfo=UTC))
     active = ActiveConfig(config(reroute=[]))

@@ -8,23 +8,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ikdz_contracts.cloudevents import decode, encode, new_event
+from ikdz_contracts.cloudevents import CloudEvent, decode, encode, new_event
 from ikdz_contracts.events import Applicant, CaseRouted, CaseState, CaseStatus, CaseSubmitted
+from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
+from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.app.config_admin import ActiveConfig
+from ikdz_routing.app.route_case import RouteCase
 from ikdz_routing.bootstrap import create_app
 from ikdz_routing.settings import RoutingSettings
 from pymongo import AsyncMongoClient
+
+from .fakes import store_only_relay
 
 pytestmark = pytest.mark.infra
 
 
 def submitted(case_id: str, owner_ags: str = "14729410") -> bytes:
+    return encode(submitted_event(case_id, owner_ags))
+
+
+def submitted_event(case_id: str, owner_ags: str = "14729410") -> CloudEvent[CaseSubmitted]:
     data = CaseSubmitted(
         case_id=case_id,
         file_number="WUR-GEW-2026-000042",
@@ -35,7 +45,7 @@ def submitted(case_id: str, owner_ags: str = "14729410") -> bytes:
         applicant=Applicant(kind="natural_person", name="Erika Mustermann"),
         payload={"activity": "Webdesign"},
     )
-    return encode(new_event(data, source="urn:ikdz:intake", subject=case_id, ownerags=owner_ags))
+    return new_event(data, source="urn:ikdz:intake", subject=case_id, ownerags=owner_ags)
 
 
 @pytest.fixture
@@ -106,11 +116,14 @@ async def test_a_town_that_is_not_onboarded_gets_a_plain_german_rejection(
 
 async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: str) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
-    repository = MongoRouteRepository(mongo[mongo_db_name])
+    repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
     await repository.create_indexes()
-    for n in range(3):
-        assert await repository.insert({"_id": f"c{n}", "pool_id": "wurzen"}, [])
-    assert not await repository.insert({"_id": "c0", "pool_id": "wurzen"}, [])
+    assert await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(3)]) == {
+        "c0",
+        "c1",
+        "c2",
+    }
+    assert await repository.insert_many([({"_id": "c0", "pool_id": "wurzen"}, [])]) == set(), "routed before"
 
     await repository.close("c1")
     await repository.close("c1")  # a redelivered final status
@@ -125,13 +138,13 @@ async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_
 ) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     db = mongo[mongo_db_name]
-    repository = MongoRouteRepository(db, recount_seconds=1.5)
+    repository = MongoRouteRepository(db, store_only_relay(), recount_seconds=1.5)
     await repository.create_indexes()
     await db["routes"].insert_one({"_id": "old", "pool_id": "wurzen"})
     pools = ["wurzen", "augustusburg"]
     assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
 
-    assert await repository.insert({"_id": "c1", "pool_id": "augustusburg"}, [])
+    assert await repository.insert_many([({"_id": "c1", "pool_id": "augustusburg"}, [])]) == {"c1"}
     await repository.close("old")
     await db["routes"].insert_one({"_id": "elsewhere", "pool_id": "wurzen"})  # another replica routed a case
     assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 1}, "own writes count at once"
@@ -143,19 +156,50 @@ async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_
 
 async def test_concurrent_routings_and_closings_keep_the_backlog_exact(infra: Infra, mongo_db_name: str) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
-    repository = MongoRouteRepository(mongo[mongo_db_name])
+    repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
     await repository.create_indexes()
     pools = ["wurzen", "augustusburg"]
     assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 0}
 
-    await asyncio.gather(*(repository.insert({"_id": f"c{n}", "pool_id": pools[n % 2]}, []) for n in range(20)))
+    await asyncio.gather(
+        *(repository.insert_many([({"_id": f"c{n}", "pool_id": pools[n % 2]}, [])]) for n in range(0, 20, 2)),
+        repository.insert_many([({"_id": f"c{n}", "pool_id": pools[n % 2]}, []) for n in range(1, 20, 2)]),
+    )
     await asyncio.gather(
         *(repository.close(f"c{n}") for n in range(0, 20, 3)),
         *(repository.close(f"c{n}") for n in range(0, 20, 3)),  # redelivered
-        *(repository.insert({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(5)),  # routed before
+        repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(5)]),  # routed before
     )
 
     in_memory = await repository.open_cases(pools)
-    from_store = await MongoRouteRepository(mongo[mongo_db_name]).open_cases(pools)
+    from_store = await MongoRouteRepository(mongo[mongo_db_name], store_only_relay()).open_cases(pools)
     await mongo.close()
     assert in_memory == from_store == {"wurzen": 6, "augustusburg": 7}
+
+
+async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Infra, mongo_db_name: str) -> None:
+    """Within a batch each decision sees the backlog the cases before it left: a burst spreads."""
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
+    municipalities = load_municipalities()
+    cases = [submitted_event(f"c{n}", ("14729410", "14522020")[n % 3 == 0]) for n in range(12)]
+    placed = []
+    for name, batches in (("batch", [cases]), ("single", [[case] for case in cases])):
+        db = mongo[f"{mongo_db_name}-{name}"]
+        await db["routes"].insert_many([{"_id": f"old-{i}", "pool_id": "wurzen"} for i in range(3)])
+        route = RouteCase(
+            MongoRouteRepository(db, store_only_relay()),
+            ActiveConfig(load_routing_config(PILOT_CONFIG, municipalities)),
+            municipalities,
+            Topics("t"),
+            lambda: datetime(2026, 12, 7, 9, tzinfo=UTC),
+        )
+        for batch in batches:
+            await route(batch)
+        stored = await db["routes"].find({"_id": {"$regex": "^c"}}).to_list()
+        placed.append({doc["_id"]: doc["pool_id"] for doc in stored})
+    await mongo.close()
+
+    in_batch, one_by_one = placed
+    assert len(in_batch) == 12
+    assert in_batch == one_by_one
+    assert set(in_batch.values()) == {"wurzen", "augustusburg"}, "the burst is spread, not all on one pool"

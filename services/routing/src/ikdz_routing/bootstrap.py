@@ -72,9 +72,11 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     config_admin = ConfigAdmin(versions, active, config_file, utc_now, create_work_topics)
     runtime.on_start(config_admin.start)
     runtime.every("routing-config", settings.config_poll_seconds, config_admin.poll)
-    repository = MongoRouteRepository(runtime.db, recount_seconds=settings.backlog_recount_seconds)
+    repository = MongoRouteRepository(
+        runtime.db, runtime.outbox_relay(), recount_seconds=settings.backlog_recount_seconds
+    )
     runtime.on_start(repository.create_indexes)
-    route = RouteCase(repository, active, municipalities, topics, utc_now, runtime.outbox(repository.routes))
+    route = RouteCase(repository, active, municipalities, topics, utc_now)
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
     task_outbox = runtime.outbox(tasks.changes)
@@ -82,6 +84,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
         runtime.broker,
         topics,
         runtime.group_id,
+        runtime.dead_letters,
         route,
         CloseCase(repository),
         AcceptTaskRequest(tasks, active, utc_now),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ikdz_platform.inbox import insert_once
-from ikdz_platform.outbox import new_document_outbox
+from ikdz_platform.outbox import OutboxRelay
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -26,8 +26,9 @@ class MongoRouteRepository:
     load balancing, a few seconds' lag shifts which pool a case goes to, never whether it is routed.
     """
 
-    def __init__(self, db: AsyncDatabase[Document], *, recount_seconds: float = 60.0) -> None:
+    def __init__(self, db: AsyncDatabase[Document], outbox: OutboxRelay, *, recount_seconds: float = 60.0) -> None:
         self.routes: AsyncCollection[Document] = db["routes"]
+        self._writer = outbox.batch_writer(self.routes)
         self._closed: AsyncCollection[Document] = db["closed_routes"]
         self._steps: AsyncCollection[Document] = db["case_deadline_steps"]
         self._recount_seconds = recount_seconds
@@ -39,10 +40,8 @@ class MongoRouteRepository:
         await self.routes.create_index("pool_id", name="pool_id")
         await self._closed.create_index("pool_id", name="pool_id")
         await self.routes.create_index("outbox_pending", name="outbox_pending")
+        await self.routes.create_index("outbox_batch", name="outbox_batch")
         await self._steps.create_index("case_id", name="case_id")
-
-    async def exists(self, case_id: str) -> bool:
-        return await self.routes.count_documents({"_id": case_id}, limit=1) > 0
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         """Routed minus closed, per pool (closing inserts a record, see ``close``)."""
@@ -62,14 +61,13 @@ class MongoRouteRepository:
         self._backlog = {pool: routed.get(pool, 0) - closed.get(pool, 0) for pool in wanted}
         self._counted_at = time.monotonic()
 
-    async def insert(self, route: Document, outbox: list[Document]) -> bool:
+    async def insert_many(self, routes: Sequence[tuple[Document, list[Document]]]) -> set[str]:
         async with self._backlog_lock:
-            try:
-                await self.routes.insert_one({**route, **new_document_outbox(outbox)})
-            except DuplicateKeyError:
-                return False
-            self._adjust(route.get("pool_id"), +1)
-        return True
+            stored = await self._writer.insert_many(routes)
+            for route, _ in routes:
+                if route["_id"] in stored:
+                    self._adjust(route.get("pool_id"), +1)
+        return stored
 
     async def close(self, case_id: str) -> None:
         """Record that the case left its pool's backlog; the route document keeps its single writer."""

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 
 class RouteRepository(Protocol):
-    async def exists(self, case_id: str) -> bool: ...
-
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         """Cases routed to each pool and not closed yet."""
         ...
 
-    async def insert(self, route: dict[str, Any], outbox: list[dict[str, Any]]) -> bool:
-        """Store the routing of a case with its events; False if the case was routed before."""
+    async def insert_many(self, routes: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
+        """Store the routings of cases with their events, in one write; returns the ids stored
+        (a case routed before keeps its route, and its new events are dropped)."""
         ...
 
     async def close(self, case_id: str) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 
 from ikdz_routing.app.config_admin import ActiveConfig
-from ikdz_routing.app.ports import Clock, Notifier, RouteRepository
+from ikdz_routing.app.ports import Clock, RouteRepository
 from ikdz_routing.domain.audit import GENESIS, record_hash
 from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.domain.config import RoutingConfig
@@ -54,6 +55,13 @@ def _status(case: CaseSubmitted, state: CaseState, at: datetime, **details: Any)
 
 
 class RouteCase:
+    """Routes submitted cases in batches: one store write per batch, whatever its size.
+
+    Each case of a batch is decided against the backlog as the cases before it in the batch left it,
+    so a burst spreads over the pools as it would one case at a time. A case routed before (a
+    redelivery) is not routed again: its insert is refused by the store and its new decision dropped.
+    """
+
     def __init__(
         self,
         repository: RouteRepository,
@@ -61,23 +69,31 @@ class RouteCase:
         municipalities: MunicipalityRegistry,
         topics: Topics,
         clock: Clock,
-        relay: Notifier,
     ) -> None:
         self._repository = repository
         self._active = active
         self._municipalities = municipalities
         self._topics = topics
         self._clock = clock
-        self._relay = relay
 
-    async def __call__(self, submitted: CloudEvent[CaseSubmitted]) -> None:
-        case = submitted.data
-        if await self._repository.exists(case.case_id):
-            return  # routed before: a case stays where it was routed
+    async def __call__(self, batch: Sequence[CloudEvent[CaseSubmitted]]) -> None:
         now = self._clock()
-        config = self._active.current  # read once: a configuration activated meanwhile applies to the next case
+        config = self._active.current  # read once: a configuration activated meanwhile applies to the next batch
+        backlog = dict(await self._repository.open_cases([pool.id for pool in config.pools]))
+        routes = []
+        for submitted in batch:
+            route, entries = self._route(submitted, config, backlog, now)
+            if route["pool_id"] is not None:
+                backlog[route["pool_id"]] += 1
+            routes.append((route, entries))
+        await self._repository.insert_many(routes)
+
+    def _route(
+        self, submitted: CloudEvent[CaseSubmitted], config: RoutingConfig, backlog: dict[str, int], now: datetime
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The route document of one case and the events it causes."""
+        case = submitted.data
         to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills), case.requested_pool_id)
-        backlog = await self._repository.open_cases([pool.id for pool in config.pools])
         outcome = decide(to_route, config, backlog, now.date())
         route: dict[str, Any] = {
             "_id": case.case_id,
@@ -114,8 +130,7 @@ class RouteCase:
             "at": now.isoformat(),
         }
         route["audit_hash"] = record_hash(GENESIS, route["audit"])
-        if await self._repository.insert(route, entries):
-            self._relay.notify(case.case_id)
+        return route, entries
 
     def _routed(self, submitted: CloudEvent[CaseSubmitted], outcome: Routed, now: datetime) -> list[dict[str, Any]]:
         """The work item for the pool, ``case.routed`` for integrators, ``case.status`` for the citizen."""

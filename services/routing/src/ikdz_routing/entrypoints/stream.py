@@ -6,7 +6,7 @@ from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent
 from ikdz_contracts.events import CaseStatus, CaseSubmitted, TaskRequested
 from ikdz_contracts.topics import Topics
-from ikdz_platform.consumer import subscribe
+from ikdz_platform.consumer import DeadLetterPolicy, subscribe, subscribe_batch
 
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest
@@ -16,14 +16,15 @@ def register(
     broker: KafkaBroker,
     topics: Topics,
     group_id: str,
+    dead_letters: DeadLetterPolicy,
     route: RouteCase,
     close: CloseCase,
     accept_task: AcceptTaskRequest,
 ) -> None:
-    @subscribe(broker, topics.case_submitted, CaseSubmitted, group_id=group_id)
-    async def on_case_submitted(event: CloudEvent[CaseSubmitted]) -> None:
-        """Route a new case to a worker pool."""
-        await route(event)
+    @subscribe_batch(broker, topics.case_submitted, CaseSubmitted, group_id=group_id, dead_letters=dead_letters)
+    async def on_cases_submitted(events: list[CloudEvent[CaseSubmitted]]) -> None:
+        """Route new cases to worker pools, a batch at a time."""
+        await route(events)
 
     @subscribe(broker, topics.case_status, CaseStatus, group_id=f"{group_id}-backlog")
     async def on_case_status(event: CloudEvent[CaseStatus]) -> None:

@@ -1,0 +1,128 @@
+"""The outbox's batch path on the real store and broker: one insert for many documents, events of
+exactly what was inserted, settled per batch, and nothing lost when a relay dies or a send fails."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from ikdz_contracts.topics import Topics
+from ikdz_platform.outbox import OutboxRelay, outbox_entry
+from ikdz_platform.producer import EventProducer, OutgoingMessage
+from ikdz_platform.testing.infra import Infra
+from ikdz_platform.testing.topics import TopicReader
+from ikdz_platform.topic_admin import ensure_topics
+
+from .events import messages_of, status_event
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+async def topic(infra: Infra, topic_prefix: str) -> str:
+    name = Topics(topic_prefix).case_status
+    await ensure_topics(infra.kafka_bootstrap_servers, [name], partitions=3, replication_factor=1)
+    return name
+
+
+class RecordingSender:
+    """Records what it sent; fails the first ``failures`` sends, as a broker outage would."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.sent: list[OutgoingMessage] = []
+
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker unavailable")
+        self.sent.extend(messages)
+
+
+def _item(topic: str, case_id: str, *messages: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    return {"_id": case_id, "x": case_id}, [outbox_entry(topic, status_event(case_id, m)) for m in messages]
+
+
+def _sent_messages(sender: RecordingSender) -> list[tuple[bytes | None, str | None]]:
+    from ikdz_contracts.cloudevents import decode  # noqa: PLC0415
+    from ikdz_contracts.events import CaseStatus  # noqa: PLC0415
+
+    return [(m.key, decode(m.value, CaseStatus).data.message_de) for m in sender.sent]
+
+
+async def test_a_batch_is_published_in_order_and_settled_by_deleting_its_record(
+    infra: Infra, db: Any, producer: EventProducer, topic: str
+) -> None:
+    cases = db["cases"]
+    relay = OutboxRelay([], producer, poll_seconds=30)
+    writer = relay.batch_writer(cases)
+    relay.start()
+    try:
+        inserted = await writer.insert_many([_item(topic, f"b{n}", f"{n}-first", f"{n}-second") for n in range(50)])
+        async with TopicReader(infra.kafka_bootstrap_servers, topic) as reader:
+            records = await reader.wait_for(lambda r: len(r) >= 100, timeout=10)
+    finally:
+        await relay.stop()
+
+    assert inserted == {f"b{n}" for n in range(50)}
+    for n in range(50):  # the order of one case's events is kept (one key, one partition)
+        assert [m for r, m in zip(records, messages_of(records), strict=True) if r.key == f"b{n}".encode()] == [
+            f"{n}-first",
+            f"{n}-second",
+        ]
+    assert await cases.count_documents({}) == 50
+    assert await db["cases_outbox_batches"].count_documents({}) == 0, "the batch is settled"
+    assert await cases.count_documents({"outbox_pending": True}) == 0, "the per-document scan never sees them"
+
+
+async def test_documents_stored_before_are_skipped_with_their_events(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender)
+    writer = relay.batch_writer(cases)
+    assert await writer.insert_many([_item(topic, "d1", "original")]) == {"d1"}
+
+    again = await writer.insert_many([_item(topic, "d1", "redelivered"), _item(topic, "d2", "new")])
+    await relay.run_once()
+
+    assert again == {"d2"}
+    assert _sent_messages(sender) == [(b"d1", "original"), (b"d2", "new")]
+    assert (await cases.find_one({"_id": "d1"}))["outbox"][0]["id"] != (await cases.find_one({"_id": "d2"}))["outbox"][
+        0
+    ]["id"]
+    assert await writer.insert_many([]) == set()
+
+
+async def test_a_dead_relays_batch_is_sent_by_another_relay_once_its_lease_ran_out(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    dead = OutboxRelay([], RecordingSender(), lease_seconds=0.5)
+    await dead.batch_writer(cases).insert_many([_item(topic, "e1", "orphaned"), _item(topic, "e2", "orphaned too")])
+    # The dead relay never runs a pass; a live one finds the batch record on its scan.
+    sender = RecordingSender()
+    live = OutboxRelay([], sender, lease_seconds=60)
+    live.batch_writer(cases)
+
+    assert await live.run_once() == 0, "a live lease must be respected"
+    await asyncio.sleep(0.6)
+    assert await live.run_once() == 2
+    assert sorted(_sent_messages(sender)) == [(b"e1", "orphaned"), (b"e2", "orphaned too")]
+    assert await live.run_once() == 0, "settled: sent once"
+
+
+async def test_a_failed_send_gives_the_batch_back_for_the_next_scan(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    sender = RecordingSender(failures=1)
+    relay = OutboxRelay([], sender, lease_seconds=60)
+    writer = relay.batch_writer(cases)
+    await writer.insert_many([_item(topic, "f1", "retry me")])
+
+    with pytest.raises(ConnectionError):
+        await relay.run_once()
+    record = await db["cases_outbox_batches"].find_one({})
+    assert record is not None and record["lease"] < time.time(), "released at once, not after 60 s"
+    assert await relay.run_once() == 1
+    assert _sent_messages(sender) == [(b"f1", "retry me")]
+    assert await db["cases_outbox_batches"].count_documents({}) == 0
