@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import structlog
 from ikdz_platform.inbox import insert_once
 from ikdz_platform.outbox import OutboxRelay
 from pymongo.asynchronous.collection import AsyncCollection
@@ -14,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 Document = dict[str, Any]
+log = structlog.get_logger(__name__)
 
 
 class MongoRouteRepository:
@@ -24,6 +26,11 @@ class MongoRouteRepository:
     adjusts it with its own writes, under one lock, so it is exact for a single replica. With several
     replicas each sees the others' routings and closings only at its next recount: the counts steer
     load balancing, a few seconds' lag shifts which pool a case goes to, never whether it is routed.
+
+    A recount runs in the background: the scan grows with every route ever stored (seconds at tens
+    of thousands), and routing must not stop meanwhile. Own writes during the scan are added to its
+    result; one that the scan also saw is counted twice until the next recount (a steering error of
+    a few cases, not a routing error).
     """
 
     def __init__(self, db: AsyncDatabase[Document], outbox: OutboxRelay, *, recount_seconds: float = 60.0) -> None:
@@ -35,6 +42,8 @@ class MongoRouteRepository:
         self._backlog: dict[str, int] = {}
         self._counted_at = float("-inf")
         self._backlog_lock = asyncio.Lock()
+        self._during_recount: dict[str, int] | None = None
+        self._recount: asyncio.Task[None] | None = None
 
     async def create_indexes(self) -> None:
         await self.routes.create_index("pool_id", name="pool_id")
@@ -47,19 +56,33 @@ class MongoRouteRepository:
         """Routed minus closed, per pool (closing inserts a record, see ``close``)."""
         pools = list(pool_ids)
         async with self._backlog_lock:
-            stale = time.monotonic() - self._counted_at >= self._recount_seconds
-            if stale or any(pool not in self._backlog for pool in pools):
-                await self._count({*pools, *self._backlog})
+            if any(pool not in self._backlog for pool in pools):  # new pools: nothing to go by yet
+                self._backlog = await self._count({*pools, *self._backlog})
+                self._counted_at = time.monotonic()
+            elif time.monotonic() - self._counted_at >= self._recount_seconds and self._recount is None:
+                self._during_recount = {}
+                self._recount = asyncio.create_task(self._recount_in_background(set(self._backlog)))
             return {pool: self._backlog[pool] for pool in pools}
 
-    async def _count(self, pools: set[str]) -> None:
-        """Count in the store; the caller holds the lock, so no write of this process is half counted.
-        Two grouped counts, whatever the number of pools (a state-wide configuration has hundreds)."""
+    async def _recount_in_background(self, pools: set[str]) -> None:
+        try:
+            counted = await self._count(pools)
+            async with self._backlog_lock:
+                during = self._during_recount or {}
+                self._backlog = {pool: n + during.get(pool, 0) for pool, n in counted.items()}
+                self._counted_at = time.monotonic()
+        except Exception:
+            log.exception("backlog_recount_failed")  # the counts in memory stay; the next call retries
+        finally:
+            self._during_recount, self._recount = None, None
+
+    async def _count(self, pools: set[str]) -> dict[str, int]:
+        """Routed minus closed per pool in the store: two grouped counts, whatever the number of pools
+        (a state-wide configuration has hundreds)."""
         wanted = sorted(pools)
         routed = await _count_by_pool(self.routes, wanted)
         closed = await _count_by_pool(self._closed, wanted)
-        self._backlog = {pool: routed.get(pool, 0) - closed.get(pool, 0) for pool in wanted}
-        self._counted_at = time.monotonic()
+        return {pool: routed.get(pool, 0) - closed.get(pool, 0) for pool in wanted}
 
     async def insert_many(self, routes: Sequence[tuple[Document, list[Document]]]) -> set[str]:
         async with self._backlog_lock:
@@ -100,6 +123,8 @@ class MongoRouteRepository:
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for
             self._backlog[pool_id] += delta
+            if self._during_recount is not None:
+                self._during_recount[pool_id] = self._during_recount.get(pool_id, 0) + delta
 
 
 async def _count_by_pool(collection: AsyncCollection[Document], pool_ids: list[str]) -> dict[str, int]:
