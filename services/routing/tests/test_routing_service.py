@@ -163,28 +163,34 @@ async def eventually_counts(repository: MongoRouteRepository, pools: list[str], 
     return False
 
 
-class SlowCount(MongoRouteRepository):
-    """A store whose grouped counts take a while, as FerretDB's full scans do at many routes."""
+class HeldCount(MongoRouteRepository):
+    """A store whose grouped counts the test holds back, as FerretDB's full scans take seconds at
+    many routes."""
+
+    hold: asyncio.Event | None = None
 
     async def _count(self, pools: set[str]) -> dict[str, int]:
         counted = await super()._count(pools)
-        await asyncio.sleep(1.0)
+        if self.hold is not None:
+            await self.hold.wait()
         return counted
 
 
 async def test_routing_goes_on_during_a_recount_and_its_writes_are_not_lost(infra: Infra, mongo_db_name: str) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
-    repository = SlowCount(mongo[mongo_db_name], store_only_relay(), recount_seconds=0.5)
+    repository = HeldCount(mongo[mongo_db_name], store_only_relay(), recount_seconds=0.5)
     await repository.create_indexes()
     pools = ["wurzen", "augustusburg"]
-    await repository.open_cases(pools)  # the first count (slow, once)
+    await repository.open_cases(pools)  # the first count
+    repository.hold = asyncio.Event()
     await asyncio.sleep(0.6)
-    await repository.open_cases(pools)  # stale: a recount starts in the background
+    await repository.open_cases(pools)  # stale: a recount starts in the background and is held
 
-    async with asyncio.timeout(0.8):  # well within the recount's second
+    async with asyncio.timeout(30):  # a recount holding the lock would block here for good
         assert await repository.insert_many([({"_id": "during", "pool_id": "wurzen"}, [])]) == {"during"}
         assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
-    await asyncio.sleep(1.2)  # the recount has finished: it counted before the write, and adds it
+    repository.hold.set()  # the recount counted before the write, and adds it
+    await asyncio.sleep(0.2)
     assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
     await mongo.close()
 

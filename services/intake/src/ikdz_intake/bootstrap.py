@@ -63,7 +63,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         {ServiceId.TRADE_REGISTRATION: settings.trade_registration_url}, settings.internal_api_token.get_secret_value()
     )
     fetch_document = FetchDocument(view, source)
-    stream.register(runtime.broker, topics.case_status, runtime.group_id, ApplyStatus(repository))
+    stream.register(runtime.broker, topics.case_status, runtime.group_id, runtime.dead_letters, ApplyStatus(repository))
 
     app = runtime.create_app(
         title="IKDZ Intake",

@@ -26,10 +26,12 @@ def register(
         """Route new cases to worker pools, a batch at a time."""
         await route(events)
 
-    @subscribe(broker, topics.case_status, CaseStatus, group_id=f"{group_id}-backlog")
-    async def on_case_status(event: CloudEvent[CaseStatus]) -> None:
+    # Every case has several status changes: one commit per batch instead of per change.
+    @subscribe_batch(broker, topics.case_status, CaseStatus, group_id=f"{group_id}-backlog", dead_letters=dead_letters)
+    async def on_case_statuses(events: list[CloudEvent[CaseStatus]]) -> None:
         """Take closed cases out of their pool's backlog."""
-        await close(event)
+        for event in events:
+            await close(event)
 
     @subscribe(broker, topics.task_requested, TaskRequested, group_id=f"{group_id}-tasks")
     async def on_task_requested(event: CloudEvent[TaskRequested]) -> None:
