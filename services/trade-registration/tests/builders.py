@@ -27,6 +27,7 @@ from ikdz_contracts.payloads.gewerbe_rules import RuleContext
 from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_trade_registration.adapters.fee_config import load_fee_config
 from ikdz_trade_registration.domain.decision import DecisionContext
+from ikdz_trade_registration.domain.registrations import Registration, holder_key
 
 WURZEN, AUGUSTUSBURG, GRIMMA = "14729410", "14522020", "14729160"
 TODAY = date(2026, 11, 25)
@@ -126,3 +127,19 @@ def gbr(**changes: Any) -> Gewerbeanzeige:
     }
     fields.update(changes)
     return anmeldung(**fields)
+
+
+def registered(app: Gewerbeanzeige, *, rid: str = "b-1", deregistered_on: date | None = None) -> Registration:
+    """The register entry ``app`` made in its town, under file number WUR-GEW-2026-000001."""
+    return Registration(
+        registration_id=rid,
+        owner_ags=app.owner_ags,
+        file_number="WUR-GEW-2026-000001",
+        holder_key=holder_key(app),
+        holder_name=app.holder_name,
+        legal_form=app.legal_form,
+        address=app.establishment.address,
+        main_wz_code=app.main_activity.wz_code,
+        registered_on=date(2026, 2, 1),
+        deregistered_on=deregistered_on,
+    )

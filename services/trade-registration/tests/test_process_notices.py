@@ -14,6 +14,7 @@ from ikdz_contracts.events import CaseSubmitted, TaskCompleted
 from ikdz_contracts.payloads.gewerbe import (
     DeregistrationCause,
     DeregistrationReason,
+    Gewerbeanzeige,
     NoticeKind,
     PreviousRegistration,
     RegistrationReason,
@@ -30,6 +31,7 @@ from ikdz_trade_registration.adapters.xgewerbe_export import export_message
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
 from ikdz_trade_registration.app.tasks import CloseTask
+from ikdz_trade_registration.domain.registrations import Registration
 from pypdf import PdfReader
 
 from .builders import AUGUSTUSBURG, FEES, WURZEN, activity, anmeldung, person, site
@@ -283,25 +285,68 @@ async def test_an_abmeldung_of_an_unknown_business_is_refused_in_german() -> Non
     assert not service.register.applied
 
 
-async def test_a_move_from_wurzen_to_augustusburg_also_closes_the_registration_in_wurzen() -> None:
-    service = Service()
-    await service.file(to_payload(anmeldung()))
-    [old] = service.register.registrations.values()
-    moved = anmeldung(
+def moved_to_augustusburg(**changes: Any) -> Gewerbeanzeige:
+    return anmeldung(
         owner_ags=AUGUSTUSBURG,
         establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
         registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
         previous_address=site(WURZEN),
+        **changes,
     )
 
-    case_id = await service.file(to_payload(moved), owner=AUGUSTUSBURG, processing=AUGUSTUSBURG)
 
+def assert_closed_in_wurzen_once(service: Service, case_id: str, old: Registration) -> None:
+    """Wurzen's Abmeldung ex officio: one event and one message per recipient, in Wurzen's name and file."""
     closed = [e for e in service.events(case_id, TOPICS.gewerbe_events) if e["type"].endswith("deregistered.v1")]
-    assert [(e["ownerags"], e["data"]["registration_id"], e["data"]["ex_officio"]) for e in closed] == [
-        (WURZEN, old.registration_id, True)
-    ]
+    assert [
+        (e["ownerags"], e["data"]["file_number"], e["data"]["registration_id"], e["data"]["ex_officio"]) for e in closed
+    ] == [(WURZEN, old.file_number, old.registration_id, True)]
+    messages = service.events(case_id, TOPICS.gewerbe_recipients)
+    assert len({m["data"]["message_id"] for m in messages}) == len(messages)
+    by_town = {town: [m["data"] for m in messages if m["ownerags"] == town] for town in (WURZEN, AUGUSTUSBURG)}
+    assert {m["recipient"] for m in by_town[WURZEN]} == {m["recipient"] for m in by_town[AUGUSTUSBURG]} >= {"sta", "fa"}
+    assert {(m["owner_ags"], m["file_number"], m["registration_id"], m["case_id"]) for m in by_town[WURZEN]} == {
+        (WURZEN, old.file_number, old.registration_id, case_id)
+    }
+    assert {m["message_type"][-4:] for m in by_town[WURZEN]} == {"0300"}
+    assert {m["message_type"][-4:] for m in by_town[AUGUSTUSBURG]} == {"0100"}
+    assert all("<verlegtNach>" in m["content"] for m in by_town[WURZEN])
     assert service.register.registrations[old.registration_id].deregistered_on == date(2026, 11, 30)
+
+
+async def test_a_move_from_wurzen_closes_the_registration_there_and_tells_wurzens_recipients() -> None:
+    service = Service()
+    await service.file(to_payload(anmeldung()))
+    [old] = service.register.registrations.values()
+    item = service.work_item(to_payload(moved_to_augustusburg()), owner=AUGUSTUSBURG, processing=AUGUSTUSBURG)
+
+    assert await service.process("augustusburg", item)
+    assert not await service.process("augustusburg", item)  # redelivered: nothing twice
+
+    case_id = item.data.case_id
+    assert_closed_in_wurzen_once(service, case_id, old)
     assert service.statuses(case_id)[-1]["state"] == "completed"
+
+
+async def test_a_move_held_for_a_clerk_tells_wurzens_recipients_once_when_the_clerk_clears_it() -> None:
+    service = Service()
+    advice = (activity("Steuerberatung", "69.20.3"),)  # maybe no Gewerbe: a clerk confirms it is one
+    first = await service.file(to_payload(anmeldung(activities=advice)))
+    [first_task] = service.tasks(first)
+    await service.complete(first_task, "is_trade")
+    [old] = service.register.registrations.values()
+    case_id = await service.file(
+        to_payload(moved_to_augustusburg(activities=advice)),
+        owner=AUGUSTUSBURG,
+        processing=AUGUSTUSBURG,
+    )
+    [task] = service.tasks(case_id)
+    assert not service.events(case_id, TOPICS.gewerbe_recipients)  # nothing before the receipt
+
+    assert await service.complete(task, "is_trade")
+    assert not await service.complete(task, "is_trade")  # redelivered
+
+    assert_closed_in_wurzen_once(service, case_id, old)
 
 
 async def test_a_payload_that_does_not_fit_the_contract_goes_to_a_clerk_instead_of_the_dead_letters() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
-from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, PersonRole
+from ikdz_contracts.payloads.gewerbe import BusinessType, Establishment, Gewerbeanzeige, PersonRole, RegistrationReason
 from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_trade_registration.adapters.xgewerbe_export import NAMESPACE, export_message
 from ikdz_trade_registration.domain.decision import RULESET_VERSION
@@ -15,10 +15,11 @@ from ikdz_trade_registration.domain.recipients import (
     RecipientMessage,
     build_messages,
     determine_recipients,
+    ex_officio_messages,
 )
 from lxml import etree
 
-from .builders import AUGUSTUSBURG, activity, anmeldung, gbr, gmbh, person
+from .builders import AUGUSTUSBURG, WURZEN, activity, anmeldung, gbr, gmbh, person, registered, site
 
 R = RecipientKind
 NS = {"g": NAMESPACE}
@@ -57,14 +58,18 @@ def test_every_recipient_kind_is_reachable() -> None:
     assert set().union(*(kinds(app) for app in cases)) == set(RecipientKind)
 
 
+CASE_ID = "0193a000-0000-7000-8000-000000000001"
+CREATED_AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
 def messages(app: Gewerbeanzeige, processing_ags: str | None = None) -> dict[RecipientKind, RecipientMessage]:
     built = build_messages(
         app,
         determine_recipients(app, wz_catalogue()),
-        case_id="0193a000-0000-7000-8000-000000000001",
+        case_id=CASE_ID,
         file_number="WUR-GEW-2026-000123",
         registration_id="b-1",
-        created_at=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+        created_at=CREATED_AT,
         ruleset_version=RULESET_VERSION,
         processing_ags=processing_ags,
     )
@@ -145,3 +150,72 @@ def test_export_is_deterministic_and_utf8() -> None:
     assert (
         parse(data).findtext("g:satz/g:anmeldung/g:betrieb/g:geschaeftsbezeichnung", namespaces=NS) == "Ärger & Söhne"
     )
+
+
+MOVED = anmeldung(
+    owner_ags=AUGUSTUSBURG,
+    establishment=Establishment(address=site(AUGUSTUSBURG)),
+    registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
+    previous_address=site(WURZEN),
+)
+CLOSED_IN_WURZEN = registered(anmeldung(), rid="b-old", deregistered_on=date(2026, 11, 30))
+
+
+def ex_officio() -> dict[RecipientKind, RecipientMessage]:
+    built = ex_officio_messages(
+        MOVED,
+        CLOSED_IN_WURZEN,
+        wz_catalogue(),
+        case_id=CASE_ID,
+        file_number="AUG-GEW-2026-000007",
+        registration_id="b-new",
+        created_at=CREATED_AT,
+        ruleset_version=RULESET_VERSION,
+    )
+    return {m.recipient.kind: m for m in built}
+
+
+def test_the_old_towns_abmeldung_after_a_move_goes_to_the_same_bodies_under_ids_of_its_own() -> None:
+    old, own = ex_officio(), messages(MOVED)
+    assert set(old) == set(own) == kinds(MOVED)
+    assert {m.message_id for m in old.values()}.isdisjoint(m.message_id for m in own.values())
+    assert {k: m.message_id for k, m in old.items()} == {k: m.message_id for k, m in ex_officio().items()}
+    assert {m.message_type for m in old.values()} == {f"{k.value}.gewerbemeldung.0300" for k in old}
+    assert all(
+        (m.case_id, m.owner_ags, m.file_number) == (CASE_ID, WURZEN, "WUR-GEW-2026-000001") for m in old.values()
+    )
+
+
+def test_the_old_town_is_the_author_and_the_record_points_to_the_case_at_the_new_site() -> None:
+    root = parse(export_message(ex_officio()[R.FINANZAMT]))
+    assert root.findtext("g:nachrichtenkopf/g:nachrichtentyp", namespaces=NS) == "fa.gewerbemeldung.0300"
+    assert root.findtext("g:nachrichtenkopf/g:autor/g:behoerdenkennung", namespaces=NS) == f"MELDID:{WURZEN}"
+    assert root.find("g:nachrichtenkopf/g:autor/g:bearbeitendeGemeinde", NS) is None  # its own act
+    record = root.find("g:satz/g:abmeldung", NS)
+    assert record is not None
+    assert [record.findtext(f"g:{tag}", namespaces=NS) for tag in ("gemeindeSchluessel", "aktenzeichen")] == [
+        WURZEN,
+        "WUR-GEW-2026-000001",
+    ]
+    assert record.findtext("g:gewerbebetriebID", namespaces=NS) == "b-old"
+    assert record.findtext("g:gueltigAb", namespaces=NS) == "2026-11-30"
+    assert record.findtext("g:grundAbmeldungSchluessel", namespaces=NS) == "verlegung_in_anderen_meldebezirk"
+    assert record.find("g:ursacheAbmeldungSchluessel", NS) is None
+    assert record.findtext("g:betrieb/g:betriebsstaette/g:gemeindeSchluessel", namespaces=NS) == WURZEN
+    moved_to = record.find("g:verlegtNach", NS)
+    assert moved_to is not None
+    assert [etree.QName(c).localname for c in moved_to] == [
+        "gemeindeSchluessel",
+        "aktenzeichen",
+        "gewerbebetriebID",
+        "vorgangID",
+        "betriebsstaette",
+    ]
+    assert [c.text for c in moved_to][:4] == [AUGUSTUSBURG, "AUG-GEW-2026-000007", "b-new", CASE_ID]
+    assert moved_to.findtext("g:betriebsstaette/g:ort", namespaces=NS) == "Augustusburg"
+
+
+def test_the_old_towns_statistics_message_keeps_its_profile() -> None:
+    data = export_message(ex_officio()[R.STATISTIK])
+    assert b"Erika" not in data and b"1985" not in data and b"Domplatz" not in data
+    assert b"<verlegtNach>" in data

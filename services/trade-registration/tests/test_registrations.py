@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from ikdz_contracts.payloads.gewerbe import (
     ChangeReason,
     Company,
@@ -18,17 +19,20 @@ from ikdz_contracts.payloads.gewerbe import (
     RegisterEntry,
     RegisterType,
     RegistrationReason,
+    parse_payload,
+    to_payload,
 )
+from ikdz_contracts.payloads.gewerbe_rules import Severity, validate
 from ikdz_trade_registration.domain.registrations import (
     Ambiguous,
     DeregistrationOrder,
     ExternalNotice,
     NotFound,
-    Registration,
     Resolved,
     address_key,
     duplicate_key,
     duplicate_violation,
+    ex_officio_abmeldung,
     find_duplicate,
     holder_key,
     relocation,
@@ -36,22 +40,7 @@ from ikdz_trade_registration.domain.registrations import (
     resolve_relocation,
 )
 
-from .builders import AUGUSTUSBURG, GRIMMA, WURZEN, anmeldung, gbr, gmbh, person, site
-
-
-def registered(app: Gewerbeanzeige, *, rid: str = "b-1", deregistered_on: date | None = None) -> Registration:
-    return Registration(
-        registration_id=rid,
-        owner_ags=app.owner_ags,
-        file_number="WUR-GEW-2026-000001",
-        holder_key=holder_key(app),
-        holder_name=app.holder_name,
-        legal_form=app.legal_form,
-        address=app.establishment.address,
-        main_wz_code=app.main_activity.wz_code,
-        registered_on=date(2026, 2, 1),
-        deregistered_on=deregistered_on,
-    )
+from .builders import AUGUSTUSBURG, GRIMMA, WURZEN, anmeldung, gbr, gmbh, person, registered, rule_context, site
 
 
 def abmeldung(**changes: Any) -> Gewerbeanzeige:
@@ -217,3 +206,34 @@ def test_move_from_a_town_not_onboarded_informs_its_office() -> None:
 def test_other_notices_have_no_relocation() -> None:
     assert relocation(anmeldung(), onboarded={WURZEN}) is None
     assert relocation(abmeldung(), onboarded={WURZEN}) is None
+
+
+def test_the_old_towns_abmeldung_after_a_move_is_a_valid_gewa_3_built_from_its_register() -> None:
+    moved = moved_to_augustusburg(WURZEN)
+    closed = EXISTING.model_copy(update={"deregistered_on": date(2026, 11, 30)})
+
+    notice = ex_officio_abmeldung(moved, closed)
+
+    assert parse_payload(to_payload(notice)) == notice  # a notice the contract accepts
+    assert [v.rule for v in validate(notice, rule_context()) if v.severity is Severity.ERROR] == []
+    assert (notice.kind, notice.owner_ags, notice.filed_on, notice.effective_date) == (
+        NoticeKind.ABMELDUNG,
+        WURZEN,
+        moved.filed_on,
+        date(2026, 11, 30),
+    )
+    assert notice.establishment.address == EXISTING.address  # the old site, from the register
+    assert notice.previous_registration == PreviousRegistration(
+        registration_id=EXISTING.registration_id, file_number=EXISTING.file_number
+    )
+    assert (notice.deregistration_reason, notice.deregistration_cause) == (
+        DeregistrationReason.VERLEGUNG_IN_ANDEREN_MELDEBEZIRK,
+        None,
+    )
+    assert (notice.registration_reason, notice.previous_address) == (None, None)
+    assert (notice.persons, notice.activities) == (moved.persons, moved.activities)
+
+
+def test_an_open_registration_has_no_abmeldung_ex_officio() -> None:
+    with pytest.raises(ValueError, match="not closed"):
+        ex_officio_abmeldung(moved_to_augustusburg(WURZEN), EXISTING)

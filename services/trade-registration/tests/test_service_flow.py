@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from ikdz_contracts.cloudevents import encode, new_event
 from ikdz_contracts.events import TaskCompleted
-from ikdz_contracts.payloads.gewerbe import to_payload
+from ikdz_contracts.payloads.gewerbe import RegistrationReason, to_payload
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.testing import case_submitted
 from ikdz_contracts.topics import Topics
@@ -20,10 +20,14 @@ from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
+from ikdz_trade_registration.adapters.mongo import MongoRegister
 from ikdz_trade_registration.bootstrap import create_app
+from ikdz_trade_registration.domain.flow import RegisterChange
+from ikdz_trade_registration.domain.registrations import new_registration, registration_key
 from ikdz_trade_registration.settings import DEV_INTERNAL_TOKEN, Settings
+from pymongo import AsyncMongoClient
 
-from .builders import activity, anmeldung
+from .builders import AUGUSTUSBURG, WURZEN, activity, anmeldung, site
 
 pytestmark = pytest.mark.infra
 
@@ -44,15 +48,16 @@ async def send(infra: Infra, *messages: OutgoingMessage) -> None:
     await producer.stop()
 
 
-def work_item(topics: Topics, case_id: str, payload: dict[str, Any]) -> OutgoingMessage:
-    data = case_submitted(case_id=case_id, payload=payload)
+def work_item(topics: Topics, case_id: str, payload: dict[str, Any], owner: str = WURZEN) -> OutgoingMessage:
+    """A case of ``owner`` routed to Augustusburg's pool (under the agreement when it is Wurzen's)."""
+    data = case_submitted(case_id=case_id, payload=payload, owner_ags=owner)
     event = new_event(
         data,
         source="urn:ikdz:routing",
         subject=case_id,
-        ownerags="14729410",
-        processingags="14522020",
-        agreementref=AGREEMENT,
+        ownerags=owner,
+        processingags=AUGUSTUSBURG,
+        agreementref=AGREEMENT if owner != AUGUSTUSBURG else None,
     )
     return OutgoingMessage(
         topic=topics.work(ServiceId.TRADE_REGISTRATION, "augustusburg"), key=case_id.encode(), value=encode(event)
@@ -128,3 +133,51 @@ async def test_a_security_business_waits_for_its_permit_check_and_is_closed_by_t
         records = await reader.settle(1.0)
     states = [json.loads(r.value)["data"]["state"] for r in records]
     assert states == ["in_progress", "awaiting_clerk", "completed"]
+
+
+async def test_a_move_from_wurzen_closes_the_registration_there_once_and_wurzen_tells_its_recipients(
+    infra: Infra, mongo_db_name: str, topic_prefix: str, service: httpx.AsyncClient
+) -> None:
+    del service
+    topics = Topics(topic_prefix)
+    today = datetime.now(UTC).date()
+    in_wurzen = new_registration(anmeldung(), "b-wurzen-1", "WUR-GEW-2026-000001")
+    seeded = RegisterChange(action="create", registration=in_wurzen, hold_key=registration_key(in_wurzen))
+    async with AsyncMongoClient[dict[str, Any]](infra.mongodb_uri) as client:
+        await MongoRegister(client[mongo_db_name]).apply(seeded)
+    moved = anmeldung(
+        owner_ags=AUGUSTUSBURG,
+        filed_on=today,
+        effective_date=today + timedelta(days=7),
+        establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
+        registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
+        previous_address=site(WURZEN),
+    )
+    item = work_item(topics, "case-tr-3", to_payload(moved), owner=AUGUSTUSBURG)
+    await send(infra, item, item)  # redelivered
+
+    async with TopicReader(
+        infra.kafka_bootstrap_servers, topics.case_status, topics.gewerbe_events, topics.gewerbe_recipients
+    ) as reader:
+        await reader.wait_for(lambda rs: any(b'"completed"' in r.value for r in rs if r.topic == topics.case_status))
+        records = await reader.settle(1.0)
+    events = [json.loads(r.value) for r in records if r.topic == topics.gewerbe_events]
+    messages = [json.loads(r.value) for r in records if r.topic == topics.gewerbe_recipients]
+    closed = [e for e in events if e["type"] == "de.ikdz.gewerbe.deregistered.v1"]
+    assert [(e["ownerags"], e["data"]["registration_id"], e["data"]["file_number"]) for e in closed] == [
+        (WURZEN, "b-wurzen-1", "WUR-GEW-2026-000001")
+    ]
+    from_wurzen = [m["data"] for m in messages if m["ownerags"] == WURZEN]
+    from_augustusburg = [m["data"] for m in messages if m["ownerags"] == AUGUSTUSBURG]
+    assert len({m["message_id"] for m in from_wurzen}) == len(from_wurzen)  # once each, despite the redelivery
+    assert sorted(m["recipient"] for m in from_wurzen) == sorted(m["recipient"] for m in from_augustusburg)
+    assert {(m["message_type"][-4:], m["registration_id"], m["case_id"]) for m in from_wurzen} == {
+        ("0300", "b-wurzen-1", "case-tr-3")
+    }
+    fa = next(m["content"] for m in from_wurzen if m["recipient"] == "fa")
+    assert f"<behoerdenkennung>MELDID:{WURZEN}</behoerdenkennung>" in fa
+    assert f"<gemeindeSchluessel>{AUGUSTUSBURG}</gemeindeSchluessel>" in fa.split("<verlegtNach>")[1]
+
+    async with AsyncMongoClient[dict[str, Any]](infra.mongodb_uri) as client:
+        stored = await MongoRegister(client[mongo_db_name]).get("b-wurzen-1")
+    assert stored is not None and stored.deregistered_on == today + timedelta(days=6)

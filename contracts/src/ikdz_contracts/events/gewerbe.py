@@ -75,7 +75,11 @@ class GewerbeChanged(_GewerbeEvent):
 
 
 class GewerbeDeregistered(_GewerbeEvent):
-    """A registration was closed: by a Gewerbeabmeldung, or ex officio after a move to another onboarded town."""
+    """A registration was closed: by a Gewerbeabmeldung, or ex officio after a move to another onboarded town.
+
+    Ex officio, ``owner_ags`` and ``file_number`` are the old town's (its file of the registration) and
+    ``case_id`` is the Anmeldung's case at the new site.
+    """
 
     EVENT_TYPE: ClassVar[str] = "de.ikdz.gewerbe.deregistered.v1"
 
@@ -155,9 +159,12 @@ class GewerbeRecipientMessage(EventData):
     recipient_label_de: str
     legal_basis: str
     data_profile: Literal["full", "statistics", "foreign_nationals"]
-    case_id: str
-    file_number: str = Field(pattern=FILE_NUMBER_PATTERN)
-    owner_ags: str = Field(pattern=AGS_PATTERN)
+    case_id: str = Field(
+        description="The case the message comes from; for the old town's Abmeldung ex officio after a move, the "
+        "Anmeldung's case at the new site."
+    )
+    file_number: str = Field(pattern=FILE_NUMBER_PATTERN, description="The issuing town's file (Aktenzeichen).")
+    owner_ags: str = Field(pattern=AGS_PATTERN, description="The issuing town, author of the message.")
     registration_id: str
     created_at: AwareDatetime
     format: Literal["urn:ikdz:gewerbemeldung:1"] = "urn:ikdz:gewerbemeldung:1"

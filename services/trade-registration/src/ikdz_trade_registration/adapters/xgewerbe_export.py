@@ -6,7 +6,8 @@ instance: element names and structure follow the XGewO elements (``nachrichtenko
 mapping to the real schema (generated bindings from the XRepository XSDs) stays mechanical. Code
 values are this service's enum values; WZ codes are written as five digits (``96021``).
 
-Only what the recipient's data profile allows is written (see ``domain/recipients.py``).
+Only what the recipient's data profile allows is written (see ``domain/recipients.py``). An
+Abmeldung ex officio after a move names the case at the new site in ``verlegtNach``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ikdz_contracts.payloads.gewerbe import Address, BusinessAddress, Person, co
 from lxml import etree
 
 from ikdz_trade_registration.domain.countries import has_free_movement
-from ikdz_trade_registration.domain.recipients import DataProfile, RecipientMessage
+from ikdz_trade_registration.domain.recipients import DataProfile, MovedTo, RecipientMessage
 
 NAMESPACE = "urn:ikdz:gewerbemeldung:1"
 FORMAT_VERSION = "1.0"
@@ -110,6 +111,8 @@ def export_message(message: RecipientMessage) -> bytes:
         _sub(record, "grundAbmeldungSchluessel", notice.deregistration_reason.value)
     if notice.deregistration_cause is not None:
         _sub(record, "ursacheAbmeldungSchluessel", notice.deregistration_cause.value)
+    if message.moved_to is not None:
+        _moved_to(record, message.moved_to)
 
     _business(record, message)
     for person in notice.persons:
@@ -122,6 +125,15 @@ def export_message(message: RecipientMessage) -> bytes:
         _sub(activity, "taetigkeitSchluessel", compact_wz_code(line.wz_code))
         _sub(activity, "schwerpunkt", index == 0)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _moved_to(record: etree._Element, moved_to: MovedTo) -> None:
+    element = _sub(record, "verlegtNach")
+    _sub(element, "gemeindeSchluessel", moved_to.owner_ags)
+    _sub(element, "aktenzeichen", moved_to.file_number)
+    _sub(element, "gewerbebetriebID", moved_to.registration_id)
+    _sub(element, "vorgangID", moved_to.case_id)
+    _address(element, "betriebsstaette", moved_to.address)
 
 
 def _business(record: etree._Element, message: RecipientMessage) -> None:

@@ -45,7 +45,7 @@ from ikdz_trade_registration.domain.errors import ConfigError
 from ikdz_trade_registration.domain.fees import FeeConfig
 from ikdz_trade_registration.domain.flow import CaseOutcome, Plan
 from ikdz_trade_registration.domain.issuing import IssuingContext
-from ikdz_trade_registration.domain.recipients import build_messages, determine_recipients
+from ikdz_trade_registration.domain.recipients import build_messages, determine_recipients, ex_officio_messages
 
 SOURCE = "urn:ikdz:trade-registration"
 SERVICE = ServiceId.TRADE_REGISTRATION
@@ -153,7 +153,7 @@ class StepWriter:
             issued = await self._issue(case, app, plan, step_id, now)
             for document in issued:
                 emit(self._topics.gewerbe_events, self._document_event(case, app, plan, document, now))
-            self._recipient_messages(case, app, plan.registration_id, now, emit)
+            self._recipient_messages(case, app, plan, now, emit)
         tasks = [self._task(case, spec, step_id) for spec in plan.tasks]
         for spec, task in zip(plan.tasks, tasks, strict=True):
             emit(self._topics.task_requested, task)
@@ -292,11 +292,11 @@ class StepWriter:
                         ex_officio=False,
                     ),
                 )
-        for closed in plan.closed_elsewhere:
+        for closed in plan.closed_elsewhere:  # the old town's, under its file number
             emit(
                 self._topics.gewerbe_events,
                 GewerbeDeregistered(
-                    **{**common, "owner_ags": closed.owner_ags},
+                    **{**common, "owner_ags": closed.owner_ags, "file_number": closed.file_number},
                     registration_id=closed.registration_id,
                     effective_date=closed.deregistered_on or app.effective_date,
                     reason="verlegung_in_anderen_meldebezirk",
@@ -368,8 +368,10 @@ class StepWriter:
         )
 
     def _recipient_messages(
-        self, case: CaseContext, app: Gewerbeanzeige, registration_id: str, now: datetime, emit: _Emit
+        self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, now: datetime, emit: _Emit
     ) -> None:
+        """The notice's messages, then the old town's Abmeldung ex officio for each registration a move closed."""
+        registration_id = str(plan.registration_id)
         messages = build_messages(
             app,
             determine_recipients(app, self._wz),
@@ -380,6 +382,17 @@ class StepWriter:
             ruleset_version=RULESET_VERSION,
             processing_ags=case.processing_ags,
         )
+        for closed in plan.closed_elsewhere:
+            messages += ex_officio_messages(
+                app,
+                closed,
+                self._wz,
+                case_id=case.case_id,
+                file_number=case.file_number,
+                registration_id=registration_id,
+                created_at=now,
+                ruleset_version=RULESET_VERSION,
+            )
         for message in messages:
             emit(
                 self._topics.gewerbe_recipients,
@@ -390,13 +403,14 @@ class StepWriter:
                     recipient_label_de=message.recipient.label_de,
                     legal_basis=message.recipient.legal_basis,
                     data_profile=message.recipient.profile.value,
-                    case_id=case.case_id,
-                    file_number=case.file_number,
-                    owner_ags=case.owner_ags,
-                    registration_id=registration_id,
+                    case_id=message.case_id,
+                    file_number=message.file_number,
+                    owner_ags=message.owner_ags,
+                    registration_id=message.registration_id,
                     created_at=now,
                     content=self._exporter(message).decode("utf-8"),
                 ),
+                message.owner_ags,
             )
 
     def _task(self, case: CaseContext, spec: TaskSpec, step_id: str) -> TaskRequested:

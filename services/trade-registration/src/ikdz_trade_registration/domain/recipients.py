@@ -15,6 +15,10 @@ Data minimisation by profile:
 
 The triggers beyond "every notice" are our reading of the reference and are marked there as to
 be checked against § 3 GewAnzV and the XGewO recipient chapters before going live.
+
+A move from one onboarded town into another closes the registration in the old town ex officio;
+that Abmeldung goes to the old town's recipients in the old town's name, pointing to the case at
+the new site (:func:`ex_officio_messages`).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from ikdz_contracts.payloads.gewerbe import BusinessType, Gewerbeanzeige, NoticeKind
+from ikdz_contracts.payloads.gewerbe import BusinessAddress, BusinessType, Gewerbeanzeige, NoticeKind
 from ikdz_contracts.payloads.gewerbe_rules import REGISTER_REQUIRED
 from ikdz_contracts.reference.wz import WzCatalogue
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from ikdz_trade_registration.domain.countries import has_free_movement
 from ikdz_trade_registration.domain.decision import classify
+from ikdz_trade_registration.domain.registrations import Registration, ex_officio_abmeldung
 from ikdz_trade_registration.domain.trades import Category
 
 MESSAGE_NAMESPACE = uuid.UUID("6f1c1a52-3c55-5f0e-9a1e-7a0b5e6b2c01")
@@ -204,8 +209,24 @@ def determine_recipients(app: Gewerbeanzeige, wz: WzCatalogue) -> list[Recipient
     ]
 
 
+class MovedTo(BaseModel):
+    """The case at the new site that made the old town deregister the business ex officio."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    case_id: str
+    file_number: str
+    owner_ags: str
+    registration_id: str
+    address: BusinessAddress
+
+
 class RecipientMessage(BaseModel):
-    """One message to one recipient; the exporter writes only what the profile allows."""
+    """One message to one recipient; the exporter writes only what the profile allows.
+
+    ``owner_ags`` and ``file_number`` are the issuing town's; ``case_id`` is the case that caused the
+    message (for an Abmeldung ex officio after a move, the case at the new site, also in ``moved_to``).
+    """
 
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
 
@@ -220,6 +241,7 @@ class RecipientMessage(BaseModel):
     ruleset_version: str
     registration_id: str
     notice: Gewerbeanzeige
+    moved_to: MovedTo | None = None
 
 
 def build_messages(
@@ -232,11 +254,17 @@ def build_messages(
     created_at: datetime,
     ruleset_version: str,
     processing_ags: str | None = None,
+    moved_to: MovedTo | None = None,
 ) -> list[RecipientMessage]:
-    """One message per recipient; ids are stable per case and recipient, so a re-send is recognisable."""
+    """One message per recipient; ids are stable per case and recipient, so a re-send is recognisable.
+
+    An Abmeldung ex officio (``moved_to``) is a second notice of the same case, so its ids also name
+    the registration it closes.
+    """
+    scope = case_id if moved_to is None else f"{case_id}/{registration_id}"
     return [
         RecipientMessage(
-            message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, f"{case_id}/{recipient.kind.value}")),
+            message_id=str(uuid.uuid5(MESSAGE_NAMESPACE, f"{scope}/{recipient.kind.value}")),
             message_type=f"{recipient.kind.value}.gewerbemeldung.{NOTICE_CODES[app.kind]}",
             case_id=case_id,
             file_number=file_number,
@@ -247,6 +275,44 @@ def build_messages(
             ruleset_version=ruleset_version,
             registration_id=registration_id,
             notice=app,
+            moved_to=moved_to,
         )
         for recipient in recipients
     ]
+
+
+def ex_officio_messages(
+    app: Gewerbeanzeige,
+    closed: Registration,
+    wz: WzCatalogue,
+    *,
+    case_id: str,
+    file_number: str,
+    registration_id: str,
+    created_at: datetime,
+    ruleset_version: str,
+) -> list[RecipientMessage]:
+    """The old town's messages after the Anmeldung ``app`` (case, file number, registration) moved a business here.
+
+    The Abmeldung ex officio (:func:`~ikdz_trade_registration.domain.registrations.ex_officio_abmeldung`)
+    goes to the recipients it has by the usual rules, with the old town as author under its own file
+    number and registration, and without a processing town: it is the old town's own act on the
+    Rückmeldung, not work done for it under an agreement.
+    """
+    notice = ex_officio_abmeldung(app, closed)
+    return build_messages(
+        notice,
+        determine_recipients(notice, wz),
+        case_id=case_id,
+        file_number=closed.file_number,
+        registration_id=closed.registration_id,
+        created_at=created_at,
+        ruleset_version=ruleset_version,
+        moved_to=MovedTo(
+            case_id=case_id,
+            file_number=file_number,
+            owner_ags=app.owner_ags,
+            registration_id=registration_id,
+            address=app.establishment.address,
+        ),
+    )

@@ -13,7 +13,8 @@ guessed: no match is a German error for the applicant, several or a mismatch a c
 A Verlegung aus einem anderen Meldebezirk (GewA 1 Feld 25) is also the deregistration at the old
 site (Rückmeldeverfahren): the closure date is the day before the start at the new site. If the old
 town is onboarded, the result is an order to deregister there; otherwise a notice to send to its
-Gewerbeamt.
+Gewerbeamt. The onboarded old town's deregistration is its own Abmeldung (GewA 3) ex officio, which
+goes to its recipients like any other (:func:`ex_officio_abmeldung`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ikdz_contracts.payloads.gewerbe import (
     LegalForm,
     NoticeKind,
     PersonRole,
+    PreviousRegistration,
     RegistrationReason,
 )
 from ikdz_contracts.payloads.gewerbe_rules import Severity, Violation
@@ -309,4 +311,36 @@ def resolve_relocation(order: DeregistrationOrder, registrations: Iterable[Regis
     return _not_found(
         "In der bisherigen Gemeinde ist keine passende Anmeldung bekannt; die Abmeldung von Amts wegen entfällt.",
         "previous_address",
+    )
+
+
+def ex_officio_abmeldung(app: Gewerbeanzeige, closed: Registration) -> Gewerbeanzeige:
+    """The Abmeldung the old town issues itself after a move to the town of ``app`` (Rückmeldeverfahren).
+
+    The old town's register gives what is its own: town, old Betriebsstätte, closure date and the
+    registration (id and Aktenzeichen). The register keeps no persons or activity lines, so these, the
+    legal form and the business's other data come from the Anmeldung at the new site: the same
+    holder (that is how the registration was found), reported on the day the new town received it.
+    Grund "Verlegung in einen anderen Meldebezirk" is not a complete closure, so there is no cause.
+    """
+    closure = closed.deregistered_on
+    if closure is None:
+        msg = f"registration {closed.registration_id} is not closed: no Abmeldung to issue"
+        raise ValueError(msg)
+    return app.model_copy(
+        update={
+            "kind": NoticeKind.ABMELDUNG,
+            "owner_ags": closed.owner_ags,
+            "effective_date": closure,
+            "is_correction": False,
+            "establishment": app.establishment.model_copy(update={"address": closed.address}),
+            "previous_address": None,
+            "registration_reason": None,
+            "change_reasons": frozenset(),
+            "deregistration_reason": DeregistrationReason.VERLEGUNG_IN_ANDEREN_MELDEBEZIRK,
+            "deregistration_cause": None,
+            "previous_registration": PreviousRegistration(
+                registration_id=closed.registration_id, file_number=closed.file_number
+            ),
+        }
     )
