@@ -15,11 +15,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from ikdz_contracts.testing import gewerbe_form
 from ikdz_contracts.topics import Topics
 from ikdz_platform.auth.settings import AuthSettings
 from ikdz_platform.testing.topics import TopicReader
@@ -35,39 +35,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.infra, pytest.mark.browser]
 AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
 
 
-def anmeldung_form() -> dict[str, str]:
-    """What a citizen types into GewA 1: a web designer starting next week at Markt 77 in Wurzen."""
-    start = datetime.now(UTC).date() + timedelta(days=7)
-    return {
-        "registration_reason": "neugruendung",
-        "effective_date": f"{start:%d.%m.%Y}",
-        "legal_form": "einzelunternehmen",
-        "persons.0.given_names": "Erika",
-        "persons.0.family_name": "Mustermann",
-        "persons.0.role": "inhaber",
-        "persons.0.sex": "w",
-        "persons.0.date_of_birth": "12.04.1985",
-        "persons.0.place_of_birth": "Leipzig",
-        "persons.0.country_of_birth": "DE",
-        "persons.0.nationalities.0": "DE",
-        "persons.0.address.street": "Domplatz",
-        "persons.0.address.house_number": "5",
-        "persons.0.address.postal_code": "04808",
-        "persons.0.address.city": "Wurzen",
-        "persons.0.email": "erika@example.org",
-        "establishment.address.street": "Markt",
-        "establishment.address.house_number": "77",
-        "establishment.address.postal_code": "04808",
-        "establishment.address.city": "Wurzen",
-        "establishment.trade_name": "Mustermann Webdesign",
-        "establishment.kind": "hauptniederlassung",
-        "activities.0.description": "Webdesign und Programmierung von Internetseiten",
-        "activities.0.wz_code": "62.01.9",
-        "business_types": "sonstiges",
-        "employees_full_time": "0",
-        "employees_part_time": "0",
-        "declarations.data_correct": "ja",
-    }
+ANMELDUNG_FORM = gewerbe_form() | {"establishment.address.house_number": "77"}
+"""What a citizen types into GewA 1: the contract's web designer, at Markt 77 (the API cases use 1, 2 …)."""
 
 
 def pdf_text(content: bytes) -> str:
@@ -100,7 +69,7 @@ async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_huma
     page.set_default_timeout(60_000)  # the whole stack runs on this machine: pages can be slow under load
     intake_url = running_stack.url("intake")
     await page.goto(f"{intake_url}/gewerbe/anmeldung?gemeinde=14729410")
-    await fill_form(page, anmeldung_form())
+    await fill_form(page, ANMELDUNG_FORM)
     await page.get_by_role("button", name="Weiter zur Prüfung").last.click()
     await page.get_by_role("button", name="Anzeige verbindlich absenden").click()
     assert await page.locator("h1").inner_text() == "Ihre Gewerbeanzeige ist eingegangen"

@@ -93,6 +93,47 @@ def gewerbe_payload(today: date | None = None, **overrides: Any) -> dict[str, An
     return fields | overrides
 
 
+def gewerbe_form(today: date | None = None) -> dict[str, str]:
+    """The notice of :func:`gewerbe_payload` as a citizen types it into intake's GewA 1 form in Wurzen.
+
+    Field names are the payload's dotted paths (intake names its fields so); dates are typed the
+    German way and a ticked box sends ``ja``. Only what a person fills in: the town, the kind and the
+    filing day come from the page and the clock, counts and the form's id from the form itself. Start
+    a week after ``today`` (default: the current UTC day); change fields with ``|``.
+    """
+    start = (today or datetime.now(UTC).date()) + timedelta(days=7)
+    return {
+        "registration_reason": "neugruendung",
+        "effective_date": f"{start:%d.%m.%Y}",
+        "legal_form": "einzelunternehmen",
+        "persons.0.given_names": "Erika",
+        "persons.0.family_name": "Mustermann",
+        "persons.0.role": "inhaber",
+        "persons.0.sex": "w",
+        "persons.0.date_of_birth": "12.04.1985",
+        "persons.0.place_of_birth": "Leipzig",
+        "persons.0.country_of_birth": "DE",
+        "persons.0.nationalities.0": "DE",
+        "persons.0.address.street": "Domplatz",
+        "persons.0.address.house_number": "5",
+        "persons.0.address.postal_code": "04808",
+        "persons.0.address.city": "Wurzen",
+        "persons.0.email": "erika@example.org",
+        "establishment.address.street": "Markt",
+        "establishment.address.house_number": "1",
+        "establishment.address.postal_code": "04808",
+        "establishment.address.city": "Wurzen",
+        "establishment.trade_name": "Mustermann Webdesign",
+        "establishment.kind": "hauptniederlassung",
+        "activities.0.description": "Webdesign und Programmierung von Internetseiten",
+        "activities.0.wz_code": "62.01.9",
+        "business_types": "sonstiges",
+        "employees_full_time": "0",
+        "employees_part_time": "0",
+        "declarations.data_correct": "ja",
+    }
+
+
 def case_routed(**overrides: Any) -> CaseRouted:
     candidate = PoolCandidate(
         pool_id="wurzen-gewerbe",

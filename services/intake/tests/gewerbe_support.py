@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.reference.wz import wz_catalogue
+from ikdz_contracts.testing import gewerbe_form
 from ikdz_contracts.topics import Topics
 from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
 from ikdz_intake.app.status import FetchDocument, ViewCase
@@ -26,39 +27,13 @@ TODAY = date(2026, 11, 25)
 WURZEN = "14729410"
 FORM_URL = f"/gewerbe/anmeldung?gemeinde={WURZEN}"
 
-VALID_FORM: dict[str, str] = {
-    "personen": "1",
-    "taetigkeiten": "1",
-    "antrag_id": "antrag-0000000001",
-    "registration_reason": "neugruendung",
-    "effective_date": "01.12.2026",
-    "legal_form": "einzelunternehmen",
-    "persons.0.given_names": "Erika",
-    "persons.0.family_name": "Mustermann",
-    "persons.0.role": "inhaber",
-    "persons.0.sex": "w",
-    "persons.0.date_of_birth": "12.04.1985",
-    "persons.0.place_of_birth": "Leipzig",
-    "persons.0.country_of_birth": "DE",
-    "persons.0.nationalities.0": "DE",
-    "persons.0.address.street": "Domplatz",
-    "persons.0.address.house_number": "5",
-    "persons.0.address.postal_code": "04808",
-    "persons.0.address.city": "Wurzen",
-    "persons.0.email": "erika@example.org",
-    "establishment.address.street": "Markt",
-    "establishment.address.house_number": "1",
-    "establishment.address.postal_code": "04808",
-    "establishment.address.city": "Wurzen",
-    "establishment.trade_name": "Mustermann Webdesign",
-    "establishment.kind": "hauptniederlassung",
-    "activities.0.description": "Webdesign und Programmierung von Internetseiten",
-    "activities.0.wz_code": "62.01.9",
-    "business_types": "sonstiges",
-    "employees_full_time": "0",
-    "employees_part_time": "0",
-    "declarations.data_correct": "ja",
-}
+
+def valid_form(today: date = TODAY) -> dict[str, str]:
+    """The contract's sample notice as typed into the GewA 1 form, with the form's bookkeeping fields."""
+    return {"personen": "1", "taetigkeiten": "1", "antrag_id": "antrag-0000000001", **gewerbe_form(today)}
+
+
+VALID_FORM = valid_form()
 
 
 def gewerbe_app(repo: FakeCaseRepository, today: date = TODAY) -> FastAPI:

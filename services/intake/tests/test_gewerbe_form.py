@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from ikdz_contracts.payloads.gewerbe import parse_payload
+from ikdz_contracts.testing import gewerbe_payload
 
 from .fakes import FakeCaseRepository
-from .gewerbe_support import FORM_URL, VALID_FORM, WURZEN, client_for, gewerbe_app, post_form
+from .gewerbe_support import FORM_URL, TODAY, VALID_FORM, WURZEN, client_for, gewerbe_app, post_form
 
 
 @pytest.fixture
@@ -211,6 +212,17 @@ async def test_check_page_then_send_files_once_and_confirms_with_file_number_and
     status_link = re.search(r'href="(/vorgaenge/[^"]+)" id="vorgangslink"', confirmation.text)
     assert status_link is not None
     assert (await browser.get(status_link.group(1).replace("&amp;", "&"))).status_code == 200
+
+
+async def test_the_sample_form_files_the_contracts_sample_notice(
+    browser: httpx.AsyncClient, repo: FakeCaseRepository
+) -> None:
+    """The form sample (``gewerbe_form``) and the payload sample (``gewerbe_payload``) are one notice."""
+    assert (await post_form(browser, VALID_FORM, action="absenden")).status_code == 303
+    [case] = repo.cases.values()
+    expected = gewerbe_payload(TODAY)
+    expected["persons"][0]["email"] = "erika@example.org"  # the form asks for it; the payload sample has none
+    assert parse_payload(case["payload"]) == parse_payload(expected)
 
 
 async def test_change_goes_back_to_the_filled_in_form(browser: httpx.AsyncClient) -> None:

@@ -19,7 +19,7 @@ from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
 
-from .gewerbe_support import FORM_URL, VALID_FORM, post_form
+from .gewerbe_support import FORM_URL, post_form, valid_form
 from .xml_samples import anmeldung_xml
 
 pytestmark = pytest.mark.infra
@@ -42,7 +42,7 @@ async def test_a_filed_form_produces_case_submitted_with_the_payload(
     client: httpx.AsyncClient, infra: Infra, topic_prefix: str
 ) -> None:
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Berlin")).date()
-    form = {**VALID_FORM, "effective_date": (today + timedelta(days=7)).strftime("%d.%m.%Y")}
+    form = valid_form(today)
 
     checked = await post_form(client, form)
     sent = await post_form(client, form, action="absenden")
