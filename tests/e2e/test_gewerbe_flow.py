@@ -4,7 +4,8 @@ A permit-free Anmeldung filed in Wurzen is routed to Augustusburg under the agre
 pool is busier), decided, receipted and charged without a human: the status page lists both PDFs,
 which name Wurzen as the issuing authority and Augustusburg as the town that acted for it, and the
 recipient messages are on their topic. A § 34a security business gets its receipt at once and a
-permit task in a worklist; completing the task closes the case.
+permit task in a worklist; completing the task closes the case. A business of Wurzen that moves to
+Augustusburg is deregistered in Wurzen ex officio, and Wurzen's own Abmeldung goes to its recipients.
 
 The permit-free notice is filed through intake's GewA 1 form in Chromium without JavaScript (the
 § 34a case through the JSON API), and the status page is checked there, with axe.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -160,3 +162,50 @@ async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_huma
         "completed",
     ]
     assert len(final["documents"]) == 2  # the receipt did not wait for the permit check
+
+
+def moved_to_augustusburg(old: dict[str, Any]) -> dict[str, Any]:
+    """The business of the case ``old`` (filed in Wurzen) files its Anmeldung in Augustusburg after moving there."""
+    augustusburg = "14522020"
+    body = json.loads(json.dumps(old))
+    payload = body["payload"]
+    payload["previous_address"] = payload["establishment"]["address"]
+    payload["establishment"]["address"] = {
+        "street": "Marienberger Straße",
+        "house_number": "3",
+        "postal_code": "09573",
+        "city": "Augustusburg",
+        "municipality_ags": augustusburg,
+    }
+    payload.update(owner_ags=augustusburg, registration_reason="verlegung_aus_anderem_meldebezirk")
+    body["owner_ags"] = augustusburg
+    return body
+
+
+async def test_a_business_moving_from_wurzen_to_augustusburg_is_deregistered_in_wurzen_which_tells_its_recipients(
+    running_stack: RunningStack,
+) -> None:
+    started = datetime.now(UTC).date() - timedelta(days=7)
+    in_wurzen = gewerbe_case(40, effective_date=started.isoformat())
+
+    def file_both() -> tuple[dict[str, Any], dict[str, Any]]:
+        with running_stack.client("intake") as intake:
+            old = wait_for_state(intake, submit(intake, in_wurzen, key="e2e-gewerbe-move-1"), "completed")
+            moved = submit(intake, moved_to_augustusburg(in_wurzen), key="e2e-gewerbe-move-2")
+            return old, wait_for_state(intake, moved, "completed")
+
+    old, moved = await asyncio.to_thread(file_both)
+
+    topics = Topics(running_stack.topic_prefix)
+    messages = await records_of(running_stack, topics.gewerbe_recipients, moved["case_id"], 8)
+    by_town = {town: [m["data"] for m in messages if m["ownerags"] == town] for town in ("14729410", "14522020")}
+    assert {m["recipient"] for m in by_town["14729410"]} == {m["recipient"] for m in by_town["14522020"]}
+    assert {(m["message_type"][-4:], m["file_number"]) for m in by_town["14729410"]} == {("0300", old["file_number"])}
+    assert all("<behoerdenkennung>MELDID:14729410</behoerdenkennung>" in m["content"] for m in by_town["14729410"])
+    events = await records_of(running_stack, topics.gewerbe_events, moved["case_id"], 4)
+    [closed] = [e for e in events if e["type"] == "de.ikdz.gewerbe.deregistered.v1"]
+    assert (closed["ownerags"], closed["data"]["file_number"], closed["data"]["ex_officio"]) == (
+        "14729410",
+        old["file_number"],
+        True,
+    )
