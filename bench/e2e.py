@@ -19,6 +19,7 @@ Only 127.0.0.1 is contacted.
 
 from __future__ import annotations
 
+import abc
 import argparse
 import asyncio
 import contextlib
@@ -196,29 +197,35 @@ def _event_time(event: dict[str, Any]) -> float:
     return datetime.fromisoformat(event["time"]).timestamp()
 
 
-class Observer:
-    """Reads case.submitted, case.routed and case.status from the start (no consumer group)."""
+class TopicObserver(abc.ABC):
+    """Reads topics from the start (no consumer group, nothing committed) in a background task and
+    hands each record to :meth:`take` with the local time its batch arrived; a benchmark's observer
+    says only which topics it reads and what it keeps of a record."""
 
-    def __init__(self, bootstrap_servers: str, topics: Topics) -> None:
-        self.topics = topics
-        self.seen: dict[str, Seen] = defaultdict(Seen)
-        self.records = 0
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        *,
+        client_id: str,
+        fetch_max_wait_ms: int = 100,
+        poll_ms: int = 200,
+    ) -> None:
         self._consumer = AIOKafkaConsumer(
-            topics.case_submitted,
-            topics.case_routed,
-            topics.case_status,
+            *topics,
             bootstrap_servers=bootstrap_servers,
             group_id=None,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
-            fetch_max_wait_ms=100,
-            client_id="ikdz-bench-observer",
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            client_id=client_id,
         )
+        self._poll_ms = poll_ms
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="observer")
+        self._task = asyncio.create_task(self._run(), name=type(self).__name__)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -229,15 +236,33 @@ class Observer:
 
     async def _run(self) -> None:
         while True:
-            batch = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            batch = await self._consumer.getmany(timeout_ms=self._poll_ms, max_records=5000)
             received = time.time()
             for records in batch.values():
                 for record in records:
-                    self._take(record.topic, record.timestamp / 1000, record.value, received)
+                    self.take(record, received)
 
-    def _take(self, topic: str, timestamp: float, value: bytes, received: float) -> None:
+    @abc.abstractmethod
+    def take(self, record: Any, received: float) -> None:
+        """Keep what the benchmark needs of one ``aiokafka`` ConsumerRecord (topic, timestamp, value)."""
+
+
+class Observer(TopicObserver):
+    """Reads case.submitted, case.routed and case.status from the start (no consumer group)."""
+
+    def __init__(self, bootstrap_servers: str, topics: Topics) -> None:
+        super().__init__(
+            bootstrap_servers,
+            [topics.case_submitted, topics.case_routed, topics.case_status],
+            client_id="ikdz-bench-observer",
+        )
+        self.topics = topics
+        self.seen: dict[str, Seen] = defaultdict(Seen)
+        self.records = 0
+
+    def take(self, record: Any, received: float) -> None:
         self.records += 1
-        event = json.loads(value)
+        topic, timestamp, event = record.topic, record.timestamp / 1000, json.loads(record.value)
         seen = self.seen[event["subject"]]
         if topic == self.topics.case_submitted:
             seen.submitted_time, seen.submitted_ts = _event_time(event), timestamp

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import json
@@ -44,8 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from e2e import BenchError, run_with_stack
+from e2e import BenchError, TopicObserver, run_with_stack
 from gewerbe_generator import GeneratedCase, Generator
 from ikdz_contracts.payloads.gewerbe import parse_payload
 from ikdz_contracts.payloads.gewerbe_rules import RuleContext
@@ -75,53 +73,30 @@ class Seen:
         return self.decided_at is not None
 
 
-class Observer:
+class Observer(TopicObserver):
     """Reads case.status, task.requested and gewerbe.events from the start (no consumer group)."""
 
     def __init__(self, bootstrap: str, topics: Topics) -> None:
+        super().__init__(
+            bootstrap,
+            [topics.case_status, topics.task_requested, topics.gewerbe_events],
+            client_id="ikdz-bench-gewerbe",
+            fetch_max_wait_ms=50,
+            poll_ms=100,
+        )
         self.seen: dict[str, Seen] = defaultdict(Seen)
         self.task_category: dict[str, str] = {}
         self.last_task_at = 0.0
         self._topics = topics
-        self._consumer = AIOKafkaConsumer(
-            topics.case_status,
-            topics.task_requested,
-            topics.gewerbe_events,
-            bootstrap_servers=bootstrap,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            group_id=None,
-            fetch_max_wait_ms=50,
-            client_id="ikdz-bench-gewerbe",
-        )
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="gewerbe-observer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
-
-    async def _run(self) -> None:
-        while True:
-            batch = await self._consumer.getmany(timeout_ms=100, max_records=5000)
-            received = time.time()
-            for records in batch.values():
-                for record in records:
-                    self._take(record.topic, json.loads(record.value), received)
-
-    def _take(self, topic: str, event: dict[str, Any], received: float) -> None:
+    def take(self, record: Any, received: float) -> None:
+        event = json.loads(record.value)
         data = event["data"]
         seen = self.seen[data.get("case_id") or event["subject"]]
-        if topic == self._topics.task_requested:
+        if record.topic == self._topics.task_requested:
             seen.tasks.append((data["task_id"], data["kind"]))
             self.last_task_at = received
-        elif topic == self._topics.case_status:
+        elif record.topic == self._topics.case_status:
             seen.states.append(data["state"])
             if data["state"] in DECIDED and seen.decided_at is None:
                 seen.decided_at = received
