@@ -273,7 +273,7 @@ class Observer(TopicObserver):
             if seen.in_progress_recv is None:
                 seen.in_progress_time, seen.in_progress_ts = _event_time(event), timestamp
                 seen.in_progress_recv = received
-        elif event["data"]["state"] not in {"received", "routed"}:
+        elif event["data"]["state"] not in {"received", "routed", "completed"}:  # the sample is decided at once
             seen.other_states.append(event["data"]["state"])
 
     def done(self, case_id: str) -> bool:
