@@ -39,8 +39,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
-from e2e import BenchError, ProcessMonitor, Watched, cpu_seconds, fmt_ms, percentile, run_with_stack, say
+from e2e import (
+    BenchError,
+    ProcessMonitor,
+    TopicObserver,
+    Watched,
+    cpu_seconds,
+    fmt_ms,
+    percentile,
+    run_with_stack,
+    say,
+)
 from ikdz_contracts.cloudevents import encode, new_event
 from ikdz_contracts.events import Applicant, CaseSubmitted
 from ikdz_contracts.reference.municipalities import load_municipalities
@@ -142,47 +151,23 @@ class Routed:
     count: int = 1
 
 
-class RoutedObserver:
-    """Reads case.routed from the start of the topic (no consumer group)."""
+class RoutedObserver(TopicObserver):
+    """Reads case.routed from the start of the topic (no consumer group); counts a case routed twice."""
 
     def __init__(self, bootstrap_servers: str, topic: str) -> None:
+        super().__init__(bootstrap_servers, [topic], client_id="ikdz-bench-routing-observer", fetch_max_wait_ms=50)
         self.seen: dict[str, Routed] = {}
         self.duplicates = 0
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap_servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-            fetch_max_wait_ms=50,
-            client_id="ikdz-bench-routing-observer",
-        )
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="routed-observer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self._consumer.stop()
-
-    async def _run(self) -> None:
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
-            received = time.time()
-            for records in batches.values():
-                for record in records:
-                    event = json.loads(record.value)
-                    case_id = event["data"]["case_id"]
-                    if case_id in self.seen:
-                        self.seen[case_id].count += 1
-                        self.duplicates += 1
-                        continue
-                    decided = datetime.fromisoformat(event["time"]).timestamp()
-                    self.seen[case_id] = Routed(decided, record.timestamp / 1000, received)
+    def take(self, record: Any, received: float) -> None:
+        event = json.loads(record.value)
+        case_id = event["data"]["case_id"]
+        if case_id in self.seen:
+            self.seen[case_id].count += 1
+            self.duplicates += 1
+            return
+        decided = datetime.fromisoformat(event["time"]).timestamp()
+        self.seen[case_id] = Routed(decided, record.timestamp / 1000, received)
 
     async def wait_for(self, case_ids: Sequence[str], within: float) -> list[str]:
         """The case ids not seen within ``within`` seconds."""
