@@ -5,18 +5,24 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from ikdz_routing.domain.calendar import WorkingCalendar
 from ikdz_routing.domain.deadlines import (
+    CaseDate,
+    DateLight,
     Flags,
     Light,
     Step,
+    case_date_lights,
     case_steps,
     deadline_after,
     due_steps,
     effective_due,
     light,
+    next_case_check,
+    warn_from,
+    worst,
 )
 
 SAXONY = WorkingCalendar()
@@ -147,3 +153,117 @@ def test_what_the_checker_does_for_a_case_never_moves_it(
     light_now: Light, warned: bool, escalated: bool, expected: list[Step]
 ) -> None:
     assert case_steps(light_now, warned=warned, escalated=escalated) == expected
+
+
+G, Y, R = Light.GREEN, Light.YELLOW, Light.RED
+
+
+@pytest.mark.parametrize(
+    ("tasks", "cases", "expected"),
+    [
+        ([], [], G),  # nothing open
+        ([G, G], [], G),
+        ([G, Y], [], Y),
+        ([Y, R, G], [], R),
+        ([G, G], [Y], Y),  # a case near its (legal) date turns an all-green row yellow
+        ([G, G], [R], R),  # a case past its target date turns it red, however well its tasks do
+        ([], [R], R),  # a pool whose only open work is a missed case
+        ([Y], [Y], Y),
+        ([R], [Y], R),
+        ([G], [G], G),
+    ],
+)
+def test_the_light_of_a_backlog_row_is_the_worst_of_its_tasks_and_open_cases(
+    tasks: list[Light], cases: list[Light], expected: Light
+) -> None:
+    assert worst([*tasks, *cases]) is expected
+
+
+@pytest.mark.parametrize(
+    ("due", "warn_days", "expected"),
+    [
+        (date(2026, 12, 4), 1, date(2026, 12, 3)),  # Friday: from Thursday
+        (date(2026, 12, 7), 1, date(2026, 12, 4)),  # Monday: from Friday (the weekend counts no day)
+        (date(2026, 12, 4), 0, date(2026, 12, 4)),  # only on the due day
+        (date(2026, 12, 28), 1, date(2026, 12, 24)),  # over Christmas
+        (date(2026, 12, 9), 3, date(2026, 12, 4)),
+    ],
+)
+def test_the_first_yellow_day(due: date, warn_days: int, expected: date) -> None:
+    assert warn_from(due, SAXONY, warn_days) == expected
+    assert light(due, expected, SAXONY, warn_days) is Light.YELLOW
+    assert light(due, expected - timedelta(days=1), SAXONY, warn_days) is Light.GREEN
+
+
+@pytest.mark.parametrize(
+    ("due", "since", "warned", "escalated", "expected"),
+    [
+        (None, date(2026, 12, 1), False, False, None),  # no deadline: never
+        (date(2026, 12, 7), date(2026, 11, 30), False, False, date(2026, 12, 4)),  # the warning day
+        (date(2026, 12, 7), date(2026, 12, 5), False, False, date(2026, 12, 5)),  # yellow already: at once
+        (date(2026, 12, 7), date(2026, 12, 5), True, False, date(2026, 12, 8)),  # warned: the first red day
+        (date(2026, 12, 4), date(2026, 12, 5), False, False, date(2026, 12, 5)),  # missed: at once
+        (date(2026, 12, 4), date(2026, 12, 9), True, False, date(2026, 12, 9)),
+        (date(2026, 12, 4), date(2026, 12, 1), True, True, None),  # escalated: nothing more
+    ],
+)
+def test_the_day_of_a_cases_next_step(
+    due: date | None, since: date, warned: bool, escalated: bool, expected: date | None
+) -> None:
+    assert next_case_check(due, since, SAXONY, 1, warned=warned, escalated=escalated) == expected
+
+
+@given(
+    st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    st.integers(-10, 40),
+    st.integers(0, 5),
+    st.booleans(),
+    st.booleans(),
+)
+def test_no_case_step_falls_before_the_day_it_is_filed_under(
+    due: date, days_before: int, warn_days: int, warned: bool, escalated: bool
+) -> None:
+    """The checker reads a case only on the day ``next_case_check`` names: no step may be due on a
+    day before it (from ``since`` on), and on that day one is."""
+    due = SAXONY.roll_forward(due)  # an effective due day
+    since = due - timedelta(days=days_before)
+    assume(not escalated or since > due)  # escalated means missed: the days before are gone
+    found = next_case_check(due, since, SAXONY, warn_days, warned=warned, escalated=escalated)
+
+    def has_step(day: date) -> bool:
+        return bool(case_steps(light(due, day, SAXONY, warn_days), warned=warned, escalated=escalated))
+
+    horizon = found or due + timedelta(days=30)
+    day = since
+    while day < horizon:
+        assert not has_step(day), day
+        day += timedelta(days=1)
+    if found is not None:
+        assert has_step(found)
+
+
+@pytest.mark.parametrize(
+    ("target", "legal", "today", "expected"),
+    [
+        (None, None, date(2026, 12, 1), []),
+        (date(2026, 12, 7), None, date(2026, 12, 1), [DateLight(CaseDate.TARGET, date(2026, 12, 7), G)]),
+        (
+            date(2026, 12, 4),  # past its target, near its legal date (Saturday, so Monday)
+            date(2026, 12, 5),
+            date(2026, 12, 5),
+            [DateLight(CaseDate.TARGET, date(2026, 12, 4), R), DateLight(CaseDate.LEGAL, date(2026, 12, 7), Y)],
+        ),
+        (
+            date(2026, 12, 18),
+            date(2026, 12, 4),  # the legal date is earlier
+            date(2026, 12, 3),
+            [DateLight(CaseDate.TARGET, date(2026, 12, 18), G), DateLight(CaseDate.LEGAL, date(2026, 12, 4), Y)],
+        ),
+    ],
+)
+def test_each_case_deadline_has_its_own_light_the_worst_is_the_effective_one(
+    target: date | None, legal: date | None, today: date, expected: list[DateLight]
+) -> None:
+    found = case_date_lights(target, legal, today, SAXONY, 1)
+    assert found == expected
+    assert worst(d.light for d in found) is light(effective_due(target, legal, SAXONY), today, SAXONY, 1)

@@ -7,8 +7,9 @@ holiday moves to the next working day (§ 193 BGB, § 31 (3) VwVfG). Pure: no cl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from ikdz_routing.domain.calendar import WorkingCalendar
@@ -24,6 +25,10 @@ class Light(StrEnum):
     @property
     def label_de(self) -> str:
         return {"gruen": "Grün: im Plan", "gelb": "Gelb: Frist naht", "rot": "Rot: Frist überschritten"}[self.value]
+
+
+ONE_DAY = timedelta(days=1)
+_SEVERITY = (Light.GREEN, Light.YELLOW, Light.RED)
 
 
 def deadline_after(start: date, working_days: int, calendar: WorkingCalendar) -> date:
@@ -49,6 +54,45 @@ def light(due: date | None, today: date, calendar: WorkingCalendar, warn_days: i
     if calendar.working_days_between(today, due) <= warn_days:
         return Light.YELLOW
     return Light.GREEN
+
+
+def warn_from(due: date, calendar: WorkingCalendar, warn_days: int) -> date:
+    """The first day on which ``light`` turns yellow for ``due`` (the due day at the latest)."""
+    day = due
+    while calendar.working_days_between(day - ONE_DAY, due) <= warn_days:
+        day -= ONE_DAY
+    return day
+
+
+def worst(lights: Iterable[Light]) -> Light:
+    """The light of a backlog row: red if anything in it is red, else yellow if anything is yellow,
+    else green (also when it is empty). Tasks and open cases count alike: a case past its target day
+    turns the row red however well its tasks are doing."""
+    return max(lights, key=_SEVERITY.index, default=Light.GREEN)
+
+
+class CaseDate(StrEnum):
+    TARGET = "target"
+    LEGAL = "legal"
+
+
+@dataclass(frozen=True)
+class DateLight:
+    """One of a case's deadlines (moved off closed days) and its light today."""
+
+    kind: CaseDate
+    day: date
+    light: Light
+
+
+def case_date_lights(
+    target: date | None, legal: date | None, today: date, calendar: WorkingCalendar, warn_days: int
+) -> list[DateLight]:
+    """Each deadline of a case with its own light. The worst of them is the light of the case's
+    effective due day (the earlier date), which the deadline checker acts on."""
+    dates = [(CaseDate.TARGET, target), (CaseDate.LEGAL, legal)]
+    due_days = [(kind, calendar.roll_forward(day)) for kind, day in dates if day is not None]
+    return [DateLight(kind, due, light(due, today, calendar, warn_days)) for kind, due in due_days]
 
 
 class Step(StrEnum):
@@ -85,3 +129,15 @@ def case_steps(light_now: Light, *, warned: bool, escalated: bool) -> list[Step]
     """The checker's next steps for an open case: the task rules, without re-routing (a routed case
     stays where it was routed; only its unclaimed tasks move)."""
     return due_steps(light_now, Flags(open=False, warned=warned, escalated=escalated), reroute_allowed=False)
+
+
+def next_case_check(
+    due: date | None, since: date, calendar: WorkingCalendar, warn_days: int, *, warned: bool, escalated: bool
+) -> date | None:
+    """The first day on or after ``since`` on which ``case_steps`` has a step for a case, or None when
+    it never will. The checker files the case under that day and looks at nothing else before it."""
+    if due is None or escalated:
+        return None
+    if not warned and since <= due:
+        return max(warn_from(due, calendar, warn_days), since)
+    return max(due + ONE_DAY, since)
