@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ikdz_platform.outbox import OutboxRelay
 from ikdz_platform.producer import OutgoingMessage
+from ikdz_routing.app.case_deadlines import CASE_FIELDS
 from ikdz_routing.app.config_admin import VersionTakenError
 from ikdz_routing.app.task_ports import ConcurrentChangeError
 from ikdz_routing.domain.audit import GENESIS, chained
@@ -144,28 +145,10 @@ class FakeTaskRepository:
 
 
 class FakeRoutes:
-    """Open cases per pool, as a test sets them; open routes and the checker's write-once case records."""
+    """Open cases per pool, as a test sets them."""
 
-    def __init__(self, backlog: dict[str, int] | None = None, routes: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, backlog: dict[str, int] | None = None) -> None:
         self.backlog = backlog or {}
-        self.routes = routes or []
-        self.steps: dict[str, dict[str, Any]] = {}
-
-    async def open_routes(self) -> list[dict[str, Any]]:
-        return [route for route in self.routes if route.get("pool_id") and not route.get("closed")]
-
-    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        steps: dict[str, list[dict[str, Any]]] = {}
-        for record in sorted(self.steps.values(), key=lambda r: (r["case_id"], r["seq"])):
-            if case_id in (None, record["case_id"]):
-                steps.setdefault(record["case_id"], []).append(record)
-        return steps
-
-    async def add_deadline_step(self, key: str, record: dict[str, Any]) -> bool:
-        if key in self.steps:
-            return False
-        self.steps[key] = record
-        return True
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         return {pool_id: self.backlog.get(pool_id, 0) for pool_id in pool_ids}
@@ -190,3 +173,62 @@ class UnsentEvents:
 def store_only_relay() -> OutboxRelay:
     """A relay that is never started: routes written through it stay in the store with their events."""
     return OutboxRelay([], UnsentEvents())
+
+
+class FakeCaseDeadlines:
+    """The deadline checker's store in memory, with the store's rules (write-once keys); counts what
+    the checker reads, so tests see that it reads only the day buckets it needs."""
+
+    def __init__(self, routes: Iterable[dict[str, Any]] = ()) -> None:
+        self.routes = {str(route["_id"]): route for route in routes}
+        self.closed: set[str] = set()
+        self.checks: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.flagged: dict[str, dict[str, Any]] = {}
+        self.sweeps: set[str] = set()
+        self.days_read: list[str] = []
+        self.full_scans = 0
+
+    async def due(self, day: str) -> list[dict[str, Any]]:
+        self.days_read.append(day)
+        routed = [{**r, "case_id": k} for k, r in self.routes.items() if r.get("deadline_check_day") == day]
+        return copy.deepcopy(routed + [c for c in self.checks.values() if c["day"] == day])
+
+    async def schedule(self, case_id: str, day: str, case: Mapping[str, Any]) -> None:
+        fields = {key: case.get(key) for key in CASE_FIELDS}
+        self.checks.setdefault(f"{case_id}:{day}", {**fields, "case_id": case_id, "day": day})
+
+    async def route(self, case_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.routes.get(case_id))
+
+    async def is_closed(self, case_id: str) -> bool:
+        return case_id in self.closed
+
+    async def open_routes(self) -> list[dict[str, Any]]:
+        self.full_scans += 1
+        return [r for k, r in self.routes.items() if r.get("pool_id") and k not in self.closed]
+
+    async def steps(self, case_id: str) -> list[dict[str, Any]]:
+        return sorted((r for r in self.records.values() if r["case_id"] == case_id), key=lambda r: r["seq"])
+
+    async def add_step(self, key: str, record: dict[str, Any]) -> bool:
+        if key in self.records:
+            return False
+        self.records[key] = copy.deepcopy(record)
+        return True
+
+    async def flag(self, key: str, record: dict[str, Any]) -> None:
+        self.flagged.setdefault(key, copy.deepcopy(record))
+
+    async def flags(self, pool_ids: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = set(pool_ids)
+        return [copy.deepcopy(f) for f in self.flagged.values() if f["pool_id"] in wanted]
+
+    async def unflag(self, case_id: str) -> None:
+        self.flagged = {k: f for k, f in self.flagged.items() if f["case_id"] != case_id}
+
+    async def swept_through(self) -> str | None:
+        return max(self.sweeps, default=None)
+
+    async def mark_swept(self, day: str) -> None:
+        self.sweeps.add(day)

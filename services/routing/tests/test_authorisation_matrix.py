@@ -9,7 +9,8 @@ completed). Expectations come from an oracle written from the rule, not from the
 
 - a task is visible to members of the pool it sits in, and to nobody else (also not to admins);
 - a case's audit log is visible to members of the pool the case was routed to and to admins of
-  the owner town;
+  the owner town; its deadline (every case's is near) to members of that pool only: as a notice on
+  its tasks' pages, and to the pool's coordinators in their view;
 - everything else answers 404, exactly as for an object that does not exist, and changes nothing.
 
 The second test tries to get around four-eyes through the API and the pages: claim, assignment,
@@ -23,7 +24,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,16 @@ from ikdz_platform.auth.principal import CLAIM_POOLS, CLAIM_TOWNS, Role
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
+from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.case_deadlines import CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig
+from ikdz_routing.app.deadline_checker import CheckDeadlines
 from ikdz_routing.app.route_case import RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest
 from ikdz_routing.bootstrap import create_app
+from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.settings import RoutingSettings
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -73,6 +78,9 @@ pools:
 agreements:
   - {{reference: "ZV W->A", owner_ags: "{WURZEN}", processing_ags: "{AUGUSTUSBURG}", services: [trade-registration], valid_from: 2026-01-01}}
   - {{reference: "ZV A->W", owner_ags: "{AUGUSTUSBURG}", processing_ags: "{WURZEN}", services: [trade-registration], valid_from: 2026-01-01}}
+deadlines:  # every case is due on the next working day, so its deadline is near from the start
+  trade-registration: {{case_target_days: 1, case_legal_days: 3, task_target_days: 5}}
+  einvoice: {{case_target_days: 1, task_target_days: 5}}
 """
 
 
@@ -138,6 +146,9 @@ class Caller:
 
     def sees_audit(self, case: Case) -> bool:
         return case.pool in self.pools or (Role.ADMIN in self.roles and case.owner_ags in self.towns)
+
+    def sees_case_deadline(self, case: Case) -> bool:
+        return case.pool in self.pools
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -311,6 +322,20 @@ async def world(infra: Infra, mongo_db_name: str, topic_prefix: str, tmp_path: P
         for task in TASKS:
             if task.done:
                 await complete_as(client, by_name[f"{TOWN_KEY[POOL_TOWN[task.pool]]}-clerk"], task.task_id)
+        active = ActiveConfig(load_routing_config(config_file, load_municipalities()))
+        store = MongoCaseDeadlines(db)
+        await store.mark_swept(
+            (datetime.now(SAXONY_TZ).date() - timedelta(days=2)).isoformat()
+        )  # read the routes' own day buckets
+        checker = CheckCaseDeadlines(store)
+        check = CheckDeadlines(
+            MongoTaskRepository(db),
+            MongoRouteRepository(db, store_only_relay()),
+            checker,
+            active,
+            lambda: datetime.now(UTC),
+        )
+        assert (await check()).cases_warned == len(CASES)  # every case's deadline is near
         yield World(client, app, db, issuer, everyone)
     await mongo.close()
 
@@ -423,13 +448,20 @@ async def _worklist_page(w: World, c: Caller) -> None:
 
 
 async def _task_page(w: World, c: Caller) -> None:
-    for task_id, visible in [(t.task_id, c.sees_task(t)) for t in tasks_for(c)] + [(MISSING, False)]:
+    for task in (*tasks_for(c), None):
+        task_id, visible = (task.task_id, c.sees_task(task)) if task else (MISSING, False)
         response = await w.client.get(f"/aufgaben/{task_id}", headers=c.headers)
         wanted = 401 if not c.authenticated else 200 if visible else 404
         w.expect(c, f"GET /aufgaben/{task_id}", response.status_code, wanted)
         if response.status_code != 200:
             for other in TASKS:
                 w.expect(c, f"GET /aufgaben/{task_id} shows {other.task_id}", other.title in response.text, False)
+            for case in CASES:
+                w.expect(c, f"GET /aufgaben/{task_id} shows {case.case_id}", case.case_id in response.text, False)
+        elif task is not None:
+            notice = f"Der Vorgang {task.case.case_id} ist bis zum"
+            wanted_notice = c.sees_case_deadline(task.case)
+            w.expect(c, f"GET /aufgaben/{task_id} case deadline notice", notice in response.text, wanted_notice)
 
 
 async def _task_form(w: World, c: Caller) -> None:
@@ -503,6 +535,15 @@ async def _coordination(w: World, c: Caller) -> None:
         w.expect(c, "coordination pools", {p["key"] for p in body["pools"]}, set(c.pools))
         w.expect(c, "coordination counts", sum(p["open"] + p["claimed"] for p in body["pools"]), len(visible_open))
         w.expect(c, "coordination attention", {t["task_id"] for t in body["attention"]} <= visible_open, True)
+        cases = {k.case_id for k in CASES if c.sees_case_deadline(k)}
+        w.expect(c, "coordination cases", {k["case_id"] for k in body["cases"]}, cases)
+        w.expect(c, "coordination cases warned", sum(p["cases_warned"] for p in body["pools"]), len(cases))
+        w.expect(
+            c,
+            "coordination cases' light",
+            {(k["step"], k["deadline_light"]) for k in body["cases"]},
+            ({("warned", "gelb")} if cases else set()),
+        )
     page = await w.client.get("/koordination", headers=c.headers)
     w.expect(c, "GET /koordination", page.status_code, wanted)
     form = {
@@ -516,6 +557,13 @@ async def _coordination(w: World, c: Caller) -> None:
     for response in (page, posted):
         shown = {t.task_id for t in TASKS if t.title in response.text}
         w.expect(c, "/koordination lists", shown <= visible_open, True)
+        cases = {k.case_id for k in CASES if k.case_id in response.text}
+        w.expect(
+            c,
+            "/koordination lists cases",
+            cases,
+            {k.case_id for k in CASES if c.sees_case_deadline(k)} if response.status_code == 200 else set(),
+        )
 
 
 async def _in_the_row_above(w: World, c: Caller) -> None:

@@ -20,8 +20,10 @@ from ikdz_platform.producer import OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
+from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.case_deadlines import CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.deadline_checker import CheckDeadlines
 from ikdz_routing.bootstrap import create_app
@@ -90,6 +92,7 @@ async def test_coordinator_view_bulk_actions_and_deadline_escalation(
     route = await eventually(lambda: db["routes"].find_one({"_id": "case-k1"}))
     assert route["pool_id"] == "augustusburg"
     assert route["target_date"] > route["routed_at"].date().isoformat()  # the case's own deadline
+    assert route["routed_at"].date().isoformat() < route["deadline_check_day"] < route["target_date"]  # warning day
     overdue = datetime.now(UTC) - timedelta(days=10)  # before the last working day, whatever today is
     await publish(
         infra,
@@ -136,9 +139,8 @@ async def test_coordinator_view_bulk_actions_and_deadline_escalation(
     # The deadline checker (its clock controlled): t-k1 is overdue and unclaimed, so it is escalated
     # and moves to the owner town's own pool; t-k2 is claimed and on time.
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
-    check = CheckDeadlines(
-        MongoTaskRepository(db), MongoRouteRepository(db, store_only_relay()), active, FakeClock(datetime.now(UTC))
-    )
+    routes, cases = MongoRouteRepository(db, store_only_relay()), CheckCaseDeadlines(MongoCaseDeadlines(db))
+    check = CheckDeadlines(MongoTaskRepository(db), routes, cases, active, FakeClock(datetime.now(UTC)))
     report = await check()
     assert (report.escalated, report.rerouted) == (1, 1)
     assert (await check()).escalated == 0  # once

@@ -1,5 +1,6 @@
-"""The coordinator page in Debian's Chromium without JavaScript: traffic lights and the bulk form
-pass axe (WCAG 2.1 AA), also with the error summary of a bulk action without a reason."""
+"""The coordinator page and the task page in Debian's Chromium without JavaScript: traffic lights,
+the bulk form, the cases whose deadline is near or missed and the clerk's case deadline notice pass
+axe (WCAG 2.1 AA), also with the error summary of a bulk action without a reason."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.web import mount_web_assets
 from ikdz_platform.web.browser_testing import assert_no_axe_violations, serve_app
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
+from ikdz_routing.app.case_deadlines import CaseNotices
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
 from ikdz_routing.app.tasks import ActOnTask, Worklists
@@ -20,8 +22,9 @@ from ikdz_routing.entrypoints.coordination_pages import coordination_pages
 from ikdz_routing.entrypoints.worklist_pages import TaskRows, worklist_pages
 from playwright.async_api import Page
 
-from .fakes import FakeClock, FakeRoutes, FakeTaskRepository
+from .fakes import FakeCaseDeadlines, FakeClock, FakeTaskRepository
 from .test_assignment import _NoRelay
+from .test_case_deadline_pages import case_deadline_world
 from .test_deadline_checker import definition
 
 pytestmark = pytest.mark.browser
@@ -47,9 +50,10 @@ async def test_the_coordinator_page_is_accessible(browser_page_nojs: Page) -> No
     rows = TaskRows(lights, load_municipalities())
     app = FastAPI()
     mount_web_assets(app)
-    router, pages = worklist_pages(worklists, act, rows, as_carla)
+    cases = FakeCaseDeadlines()
+    router, pages = worklist_pages(worklists, act, rows, CaseNotices(cases, active, clock), as_carla)
     app.include_router(router)
-    app.include_router(coordination_pages(Coordination(worklists, lights, FakeRoutes()), act, rows, pages, as_carla))
+    app.include_router(coordination_pages(Coordination(worklists, lights, cases), act, rows, pages, as_carla))
 
     async with serve_app(app) as base_url:
         page = browser_page_nojs
@@ -64,3 +68,22 @@ async def test_the_coordinator_page_is_accessible(browser_page_nojs: Page) -> No
         await page.get_by_role("button", name="Ausführen").click()
         assert await page.get_by_text("Bitte geben Sie eine Begründung an.").count() >= 1
         await assert_no_axe_violations(page)
+
+
+async def test_case_deadlines_on_the_coordinator_page_and_the_task_page_are_accessible(
+    browser_page_nojs: Page,
+) -> None:
+    world = await case_deadline_world()
+    page = browser_page_nojs
+    async with serve_app(world.app) as base_url:
+        await page.set_extra_http_headers({"x-test-staff": "carla"})
+        await page.goto(f"{base_url}/koordination")
+        table = page.get_by_role("table", name="Vorgänge, deren Frist naht oder überschritten ist")
+        assert await table.get_by_role("rowheader", name="c-red").count() == 1
+        await assert_no_axe_violations(page)
+
+        await page.set_extra_http_headers({"x-test-staff": "anna"})
+        for task_id, title in [("t-red", "Frist des Vorgangs überschritten"), ("t-yellow", "Frist des Vorgangs naht")]:
+            await page.goto(f"{base_url}/aufgaben/{task_id}")
+            assert await page.get_by_role("heading", name=title).count() == 1
+            await assert_no_axe_violations(page)

@@ -1,6 +1,7 @@
 """The periodic deadline check with a controlled clock: warn, escalate, re-route unclaimed work to a
 partner pool under an active agreement, each once and in the task's audit chain; open cases are warned
-and escalated the same way, once, in the case's audit chain, and the coordinator sees them."""
+and escalated the same way, once, in the case's audit chain, reading only the day buckets of cases
+that can need a step, and the coordinator sees them with their light."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ from typing import Any
 import pytest
 from ikdz_contracts.services import ServiceId
 from ikdz_platform.testing.infra import Infra
+from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
+from ikdz_routing.app.case_deadlines import CheckCaseDeadlines, first_deadline_check
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
 from ikdz_routing.app.deadline_checker import CheckDeadlines
 from ikdz_routing.app.tasks import Worklists
 from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
 from ikdz_routing.domain.config import RoutingConfig
+from ikdz_routing.domain.deadlines import Light
 from ikdz_routing.domain.tasks import (
     CHECKER,
     Action,
@@ -36,7 +40,7 @@ from ikdz_routing.domain.tasks import (
 )
 from pymongo import AsyncMongoClient
 
-from .fakes import FakeClock, FakeRoutes, FakeTaskRepository, store_only_relay
+from .fakes import FakeCaseDeadlines, FakeClock, FakeRoutes, FakeTaskRepository, store_only_relay
 
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
 SERVICES = ["trade-registration", "einvoice"]
@@ -92,7 +96,13 @@ class World:
     def __init__(self, routing: RoutingConfig) -> None:
         self.tasks = FakeTaskRepository()
         self.clock = FakeClock(datetime(2026, 11, 30, 10, tzinfo=UTC))
-        self.check = CheckDeadlines(self.tasks, FakeRoutes({"wurzen": 30}), ActiveConfig(routing), self.clock)
+        self.check = CheckDeadlines(
+            self.tasks,
+            FakeRoutes({"wurzen": 30}),
+            CheckCaseDeadlines(FakeCaseDeadlines()),
+            ActiveConfig(routing),
+            self.clock,
+        )
 
     def at(self, day: int, month: int = 12) -> None:
         self.clock.now = datetime(2026, month, day, 7, tzinfo=UTC)
@@ -204,6 +214,8 @@ def route(case_id: str, target: str | None, legal: str | None = None, **extra: A
         "_id": case_id,
         "owner_ags": WURZEN,
         "pool_id": "wurzen",
+        "service": "trade-registration",
+        "file_number": f"WUR-GEW-2026-{case_id}",
         "target_date": target,
         "legal_date": legal,
         "audit": head,
@@ -212,42 +224,151 @@ def route(case_id: str, target: str | None, legal: str | None = None, **extra: A
     }
 
 
+def routed_on(day: date, case_id: str, target: str | None, legal: str | None = None) -> dict[str, Any]:
+    """A route with the first check day ``RouteCase`` files it under (routed on ``day``)."""
+    stored = route(case_id, target, legal)
+    at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    return stored | first_deadline_check(stored, config(reroute=[]), at)
+
+
 COORDINATOR = Actor("wilma", frozenset({"wurzen"}), frozenset({Role.COORDINATOR}), WURZEN)
 
 
-async def test_open_cases_are_warned_then_escalated_once_and_the_coordinator_sees_them() -> None:
-    routes = FakeRoutes(
-        routes=[
-            route("c1", "2026-12-02"),
-            route("c-closed", "2026-11-01", closed=True),
-            route("c-none", None),
-            route("c-legal", "2026-12-31", "2026-12-05"),  # legal on Saturday: due Monday 7.12.
-        ]
+class CaseWorld:
+    """The deadline checker over open cases only, with the store in memory and the clock in hand."""
+
+    def __init__(self, *routes: dict[str, Any], swept_through: str | None = None) -> None:
+        self.store = FakeCaseDeadlines(routes)
+        if swept_through:
+            self.store.sweeps.add(swept_through)
+        self.clock = FakeClock()
+        self.active = ActiveConfig(config(reroute=["trade-registration"]))
+        self.tasks = FakeTaskRepository()
+        self.check = CheckDeadlines(self.tasks, FakeRoutes(), CheckCaseDeadlines(self.store), self.active, self.clock)
+        self.coordination = Coordination(Worklists(self.tasks), DeadlineLights(self.active, self.clock), self.store)
+
+    async def on(self, day: int, month: int = 12) -> Any:
+        """Run the check at 8:00 Saxon time of that day; what was read, and the report."""
+        self.clock.now = datetime(2026, month, day, 7, tzinfo=UTC)
+        self.store.days_read.clear()
+        return await self.check()
+
+
+@pytest.mark.parametrize(
+    ("target", "legal", "pool", "expected"),
+    [
+        ("2026-12-07", None, "wurzen", {"deadline_check_day": "2026-12-04"}),  # Friday: 1 working day left
+        ("2026-12-31", "2026-12-05", "wurzen", {"deadline_check_day": "2026-12-04"}),  # legal Sat -> Mon 7.12.
+        ("2026-12-01", None, "wurzen", {"deadline_check_day": "2026-11-30"}),  # yellow on arrival: today
+        ("2026-11-27", None, "wurzen", {"deadline_check_day": "2026-11-30"}),  # already missed: today
+        (None, None, "wurzen", {}),  # the service sets no case deadline
+        ("2026-12-07", None, None, {}),  # not routed
+    ],
+)
+def test_a_route_is_filed_under_the_day_of_its_first_deadline_step(
+    target: str | None, legal: str | None, pool: str | None, expected: dict[str, str]
+) -> None:
+    stored = route("c1", target, legal) | {"pool_id": pool}
+    monday = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    assert first_deadline_check(stored, config(reroute=[]), monday) == expected
+
+
+async def test_the_checker_reads_only_the_day_buckets_of_cases_that_can_need_a_step() -> None:
+    monday = date(2026, 11, 30)
+    world = CaseWorld(
+        routed_on(monday, "c1", "2026-12-07"),  # warned on Friday 4.12., escalated on Tuesday 8.12.
+        routed_on(monday, "c-none", None),
+        swept_through="2026-11-27",
     )
-    tasks, clock = FakeTaskRepository(), FakeClock(datetime(2026, 12, 1, 7, tzinfo=UTC))  # Tuesday
-    check = CheckDeadlines(tasks, routes, ActiveConfig(config(reroute=["trade-registration"])), clock)
-    report = await check()
+    assert world.store.routes["c1"]["deadline_check_day"] == "2026-12-04"
+
+    report = await world.on(30, 11)
+    assert world.store.days_read == ["2026-11-28", "2026-11-29", "2026-11-30"]
+    assert (report.cases_warned, report.cases_escalated) == (0, 0)
+    assert await world.store.swept_through() == "2026-11-28"  # two days back: settled for good
+    await world.on(30, 11)
+    assert world.store.days_read == ["2026-11-29", "2026-11-30"]  # the next run: only the unsettled days
+
+    for day in (1, 2, 3):
+        assert (await world.on(day)) == type(report)()
+    report = await world.on(4)
+    assert (report.cases_warned, report.cases_escalated) == (1, 0)
+    assert world.store.days_read == ["2026-12-02", "2026-12-03", "2026-12-04"]  # the day's first run
+    assert [c["day"] for c in world.store.checks.values()] == ["2026-12-08"]  # the escalation's day
+    assert (await world.on(4)).cases_warned == 0  # once
+    for day in (5, 6, 7):
+        assert (await world.on(day)).cases_escalated == 0
+    report = await world.on(8)
+    assert (report.cases_warned, report.cases_escalated) == (0, 1)
+    assert [c["day"] for c in world.store.checks.values()] == ["2026-12-08"]  # nothing left to check
+    assert world.store.full_scans == 0
+    assert [(r["action"], r["actor"]) for r in await world.store.steps("c1")] == [
+        ("warned", CHECKER),
+        ("escalated", CHECKER),
+    ]
+    assert broken_links(route("c1", None)["audit_hash"], await world.store.steps("c1")) == []
+
+
+async def test_after_a_pause_the_checker_catches_up_on_every_day_it_missed() -> None:
+    world = CaseWorld(routed_on(date(2026, 11, 30), "c1", "2026-12-07"), swept_through="2026-11-27")
+    report = await world.on(10)  # no run since 27.11.: missed without a warning first
+    assert world.store.days_read == [f"2026-{d}" for d in ("11-28", "11-29", "11-30")] + [
+        f"2026-12-{d:02d}" for d in range(1, 11)
+    ]
+    assert (report.cases_warned, report.cases_escalated) == (0, 1)
+    assert "07.12.2026" in (await world.store.steps("c1"))[0]["reason"]
+    await world.on(10)
+    assert world.store.days_read == ["2026-12-09", "2026-12-10"]
+
+
+async def test_a_store_from_before_the_day_buckets_is_filed_once_then_warned_and_escalated() -> None:
+    world = CaseWorld(
+        route("c1", "2026-12-02"),
+        route("c-closed", "2026-11-01"),
+        route("c-none", None),
+        route("c-legal", "2026-12-31", "2026-12-05"),  # legal on Saturday: due Monday 7.12.
+    )
+    world.store.closed.add("c-closed")
+    report = await world.on(1)  # Tuesday
+    assert world.store.full_scans == 1
     assert (report.cases_warned, report.cases_escalated, report.warned) == (1, 0, 0)
-    assert (await check()).cases_warned == 0
+    assert (await world.on(1)).cases_warned == 0
 
-    clock.now = datetime(2026, 12, 8, 7, tzinfo=UTC)
-    report = await check()
+    report = await world.on(8)
     assert (report.cases_warned, report.cases_escalated) == (0, 2)  # c-legal missed without a warning
-    assert (await check()) == type(report)()
+    assert (await world.on(8)) == type(report)()
+    assert world.store.full_scans == 1  # once per store, never per run
+    assert sorted({r["case_id"] for r in world.store.records.values()}) == ["c-legal", "c1"]
+    assert "07.12.2026" in (await world.store.steps("c-legal"))[0]["reason"]
 
-    steps = await routes.deadline_steps()
-    assert sorted(steps) == ["c-legal", "c1"]
-    assert [(r["action"], r["actor"]) for r in steps["c1"]] == [("warned", CHECKER), ("escalated", CHECKER)]
-    assert "07.12.2026" in steps["c-legal"][0]["reason"]
-    assert broken_links(route("c1", None)["audit_hash"], steps["c1"]) == []
 
-    active = ActiveConfig(config(reroute=[]))
-    coordination = Coordination(Worklists(tasks), DeadlineLights(active, clock), routes)
-    overview = await coordination.overview(COORDINATOR)
-    assert [(row.key, row.cases_escalated) for row in overview.pools] == [("wurzen", 2)]
-    assert [(row.key, row.cases_escalated) for row in overview.towns] == [(WURZEN, 2)]
+async def test_the_coordinator_sees_warned_and_escalated_open_cases_of_her_pools_and_their_light() -> None:
+    world = CaseWorld(
+        routed_on(date(2026, 11, 30), "c-red", "2026-12-02"),
+        routed_on(date(2026, 11, 30), "c-yellow", "2026-12-04"),
+        routed_on(date(2026, 11, 30), "c-green", "2026-12-18"),
+        routed_on(date(2026, 11, 30), "c-closed", "2026-12-02"),
+        swept_through="2026-11-29",
+    )
+    await world.on(2)  # Wednesday: c-red and c-closed warned (their due day), c-yellow not yet
+    world.store.closed.add("c-closed")
+    await world.on(3)  # c-red escalated, c-yellow warned; c-closed left alone
+    assert {r["case_id"] for r in world.store.records.values() if r["action"] == "escalated"} == {"c-red"}
+
+    overview = await world.coordination.overview(COORDINATOR)
+    assert [(c.case_id, c.light, c.escalated, c.due) for c in overview.cases] == [
+        ("c-red", Light.RED, True, date(2026, 12, 2)),
+        ("c-yellow", Light.YELLOW, False, date(2026, 12, 4)),
+    ]
+    [pool] = overview.pools
+    assert (pool.key, pool.cases_warned, pool.cases_escalated, pool.open, pool.worst) == ("wurzen", 1, 1, 0, Light.RED)
+    assert [(t.key, t.cases_escalated, t.worst) for t in overview.towns] == [(WURZEN, 1, Light.RED)]
+    assert {f["case_id"] for f in world.store.flagged.values()} == {"c-red", "c-yellow"}  # the closed case's went
+
     other = Actor("carla", frozenset({"augustusburg"}), frozenset({Role.COORDINATOR}), AUGUSTUSBURG)
-    assert [row.cases_escalated for row in (await coordination.overview(other)).pools] == [0]
+    theirs = await world.coordination.overview(other)
+    assert theirs.cases == []
+    assert [(p.key, p.cases_escalated, p.worst) for p in theirs.pools] == [("augustusburg", 0, Light.GREEN)]
 
 
 @pytest.mark.infra
@@ -256,21 +377,25 @@ async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checke
 ) -> None:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     db = mongo[mongo_db_name]
-    routes, tasks = MongoRouteRepository(db, store_only_relay()), MongoTaskRepository(db)
-    await routes.create_indexes()
-    assert await routes.insert_many([(route("c1", "2026-12-02"), []), (route("c2", "2026-12-02"), [])]) == {"c1", "c2"}
+    routes, tasks, cases = MongoRouteRepository(db, store_only_relay()), MongoTaskRepository(db), MongoCaseDeadlines(db)
+    await cases.create_indexes()
+    stored = [(routed_on(date(2026, 11, 30), case_id, "2026-12-02"), []) for case_id in ("c1", "c2")]
+    assert await routes.insert_many(stored) == {"c1", "c2"}
     await routes.close("c2")
+    await cases.mark_swept("2026-11-29")
     clock = FakeClock(datetime(2026, 12, 3, 7, tzinfo=UTC))
     active = ActiveConfig(config(reroute=[]))
-    checkers = [CheckDeadlines(tasks, routes, active, clock) for _ in range(3)]
+    checkers = [CheckDeadlines(tasks, routes, CheckCaseDeadlines(cases), active, clock) for _ in range(3)]
 
     reports = await asyncio.gather(*(check() for check in checkers))
     assert sum(r.cases_escalated for r in reports) == 1
     assert (await checkers[0]()).cases_escalated == 0
+    assert (await CheckDeadlines(tasks, routes, CheckCaseDeadlines(cases), active, clock)()).cases_escalated == 0
 
-    audit = await CaseAudit(tasks, routes)("c1", COORDINATOR)
+    audit = await CaseAudit(tasks, cases)("c1", COORDINATOR)
     assert audit["chain_intact"], audit["problems"]
     assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("routed", "routing"), ("escalated", CHECKER)]
-    overview = await Coordination(Worklists(tasks), DeadlineLights(active, clock), routes).overview(COORDINATOR)
-    assert [(row.key, row.cases_escalated) for row in overview.pools] == [("wurzen", 1)]
+    overview = await Coordination(Worklists(tasks), DeadlineLights(active, clock), cases).overview(COORDINATOR)
+    assert [(row.key, row.cases_escalated, row.worst) for row in overview.pools] == [("wurzen", 1, Light.RED)]
+    assert [c.case_id for c in overview.cases] == ["c1"]
     await mongo.close()

@@ -14,10 +14,12 @@ from ikdz_platform.runtime import ServiceRuntime
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets
 
 from ikdz_routing.adapters.config_file import ConfigFile
+from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_config import MongoConfigVersions
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
+from ikdz_routing.app.case_deadlines import CaseNotices, CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig, ConfigAdmin
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
 from ikdz_routing.app.deadline_checker import CheckDeadlines
@@ -89,7 +91,10 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
         CloseCase(repository),
         AcceptTaskRequest(tasks, active, utc_now),
     )
-    runtime.every("deadline-check", settings.deadline_check_seconds, CheckDeadlines(tasks, repository, active, utc_now))
+    case_deadlines = MongoCaseDeadlines(runtime.db)
+    runtime.on_start(case_deadlines.create_indexes)
+    check = CheckDeadlines(tasks, repository, CheckCaseDeadlines(case_deadlines), active, utc_now)
+    runtime.every("deadline-check", settings.deadline_check_seconds, check)
     app = runtime.create_app(
         title="IKDZ Routing",
         description="Assigns each case to a worker pool of its own town or of a partner town under an agreement.",
@@ -100,11 +105,13 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     act = ActOnTask(tasks, topics, utc_now, task_outbox, active)
     worklists = Worklists(tasks)
     lights = DeadlineLights(active, utc_now)
-    coordination = Coordination(worklists, lights, repository)
-    app.include_router(tasks_router(worklists, act, CaseAudit(tasks, repository), coordination, lights, resolve_actor))
+    coordination = Coordination(worklists, lights, case_deadlines)
+    audit = CaseAudit(tasks, case_deadlines)
+    app.include_router(tasks_router(worklists, act, audit, coordination, lights, resolve_actor))
     app.include_router(admin_router(config_admin, resolve_actor))
     rows = TaskRows(lights, municipalities)
-    pages_router, pages = worklist_pages(worklists, act, rows, resolve_actor)
+    notices = CaseNotices(case_deadlines, active, utc_now)
+    pages_router, pages = worklist_pages(worklists, act, rows, notices, resolve_actor)
     app.include_router(pages_router)
     app.include_router(coordination_pages(coordination, act, rows, pages, resolve_actor))
     add_csrf_error_page(app, pages)

@@ -12,7 +12,6 @@ from ikdz_platform.inbox import insert_once
 from ikdz_platform.outbox import OutboxRelay
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 Document = dict[str, Any]
 log = structlog.get_logger(__name__)
@@ -37,7 +36,6 @@ class MongoRouteRepository:
         self.routes: AsyncCollection[Document] = db["routes"]
         self._writer = outbox.batch_writer(self.routes)
         self._closed: AsyncCollection[Document] = db["closed_routes"]
-        self._steps: AsyncCollection[Document] = db["case_deadline_steps"]
         self._recount_seconds = recount_seconds
         self._backlog: dict[str, int] = {}
         self._counted_at = float("-inf")
@@ -50,7 +48,6 @@ class MongoRouteRepository:
         await self._closed.create_index("pool_id", name="pool_id")
         await self.routes.create_index("outbox_pending", name="outbox_pending")
         await self.routes.create_index("outbox_batch", name="outbox_batch")
-        await self._steps.create_index("case_id", name="case_id")
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
         """Routed minus closed, per pool (closing inserts a record, see ``close``)."""
@@ -100,25 +97,6 @@ class MongoRouteRepository:
         async with self._backlog_lock:
             if await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]}):
                 self._adjust(route["pool_id"], -1)
-
-    async def open_routes(self) -> list[Document]:
-        closed = set(await self._closed.distinct("_id"))
-        routes = self.routes.find({"pool_id": {"$ne": None}}, projection={"outbox": 0, "decision": 0})
-        return [route for route in await routes.to_list() if route["_id"] not in closed]
-
-    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[Document]]:
-        found = await self._steps.find({} if case_id is None else {"case_id": case_id}).to_list()
-        steps: dict[str, list[Document]] = {}
-        for record in sorted(found, key=lambda r: (r["case_id"], r["seq"])):
-            steps.setdefault(record["case_id"], []).append(record)
-        return steps
-
-    async def add_deadline_step(self, key: str, record: Document) -> bool:
-        try:
-            await self._steps.insert_one({"_id": key, **record})
-        except DuplicateKeyError:
-            return False
-        return True
 
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for

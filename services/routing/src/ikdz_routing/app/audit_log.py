@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ikdz_routing.app.ports import RouteRepository
+from ikdz_routing.app.ports import CaseDeadlineStore
 from ikdz_routing.app.task_ports import TaskNotFoundError, TaskRepository
 from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
 from ikdz_routing.domain.tasks import Actor, Role
 
 
 class CaseAudit:
-    def __init__(self, repository: TaskRepository, routes: RouteRepository) -> None:
+    def __init__(self, repository: TaskRepository, cases: CaseDeadlineStore) -> None:
         self._repository = repository
-        self._routes = routes
+        self._cases = cases
 
     async def __call__(self, case_id: str, actor: Actor) -> dict[str, Any]:
         """Visible to members of the pool the case was routed to and to admins of the owner town
@@ -34,7 +34,7 @@ class CaseAudit:
             by_task.setdefault(record["task_id"], []).append(record)
         for task_id, chain in by_task.items():
             problems += [f"task {task_id}, {p}" for p in broken_links(str(route.get("audit_hash")), chain)]
-        case_steps = (await self._routes.deadline_steps(case_id)).get(case_id, [])
+        case_steps = await self._cases.steps(case_id)
         problems += [f"case deadline, {p}" for p in broken_links(str(route.get("audit_hash")), case_steps)]
         entries = [{**head, "hash": route.get("audit_hash"), "prev_hash": GENESIS}] + [
             {k: v for k, v in record.items() if k not in {"_id", "definition"}} for record in [*case_steps, *records]

@@ -7,28 +7,25 @@ work once, to the pool the routing policy picks among the owner's own pools and 
 under an agreement active today, never the pool it leaves.
 
 A case (routed, not closed) gets the same warning and escalation against its target and legal date,
-never a re-routing: each step is a write-once record keyed ``<case>:<step>``, chained after the
-routing decision (and the case's earlier step) in the case's audit log.
+never a re-routing (``app/case_deadlines.py``, which reads only the cases that can need a step).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import structlog
 
+from ikdz_routing.app.case_deadlines import CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, RouteRepository
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskRepository
-from ikdz_routing.domain.audit import chained
 from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.domain.config import Escalation, RoutingConfig
-from ikdz_routing.domain.deadlines import Flags, Step, case_steps, due_steps, effective_due, light
+from ikdz_routing.domain.deadlines import Flags, Step, due_steps, effective_due, light
 from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 from ikdz_routing.domain.tasks import (
-    CHECKER,
     Action,
     Task,
     TaskChange,
@@ -52,9 +49,17 @@ class CheckReport:
 
 
 class CheckDeadlines:
-    def __init__(self, tasks: TaskRepository, routes: RouteRepository, active: ActiveConfig, clock: Clock) -> None:
+    def __init__(
+        self,
+        tasks: TaskRepository,
+        routes: RouteRepository,
+        cases: CheckCaseDeadlines,
+        active: ActiveConfig,
+        clock: Clock,
+    ) -> None:
         self._tasks = tasks
         self._routes = routes
+        self._cases = cases
         self._active = active
         self._clock = clock
 
@@ -93,58 +98,10 @@ class CheckDeadlines:
                 task = evolve(task, change)
                 counts[step] += 1
                 log.warning("task_deadline", step=step.value, task_id=definition.task_id, case_id=definition.case_id)
-        cases = await self._check_cases(config, now)
+        cases = await self._cases(config, now)
         return CheckReport(
             counts[Step.WARN], counts[Step.ESCALATE], counts[Step.REROUTE], cases[Step.WARN], cases[Step.ESCALATE]
         )
-
-    async def _check_cases(self, config: RoutingConfig, now: datetime) -> dict[Step, int]:
-        today = now.astimezone(SAXONY_TZ).date()
-        counts = {Step.WARN: 0, Step.ESCALATE: 0}
-        done = await self._routes.deadline_steps()
-        for route in await self._routes.open_routes():
-            target, legal = _day(route.get("target_date")), _day(route.get("legal_date"))
-            if target is None and legal is None:
-                continue  # the service sets no case deadline
-            case_id, records = str(route["_id"]), done.get(str(route["_id"]), [])
-            actions = {r["action"] for r in records}
-            calendar = config.calendar_of_town(route["owner_ags"])
-            pool = config.pool(route["pool_id"])
-            due = effective_due(target, legal, calendar)
-            warn_days = (pool.escalation if pool else Escalation()).warn_days_before
-            steps = case_steps(
-                light(due, today, calendar, warn_days),
-                warned=Action.WARNED.value in actions,
-                escalated=Action.ESCALATED.value in actions,
-            )
-            prev_hash = str(records[-1]["hash"]) if records else str(route.get("audit_hash"))
-            for step in steps:
-                day = f"{due:%d.%m.%Y}" if due else "?"
-                action, reason = (
-                    (Action.WARNED, f"case deadline {day} is near")
-                    if step is Step.WARN
-                    else (Action.ESCALATED, f"case deadline {day} missed; raised to the coordinator")
-                )
-                record = chained(
-                    prev_hash,
-                    {
-                        "case_id": case_id,
-                        "seq": len(records),
-                        "action": action.value,
-                        "actor": CHECKER,
-                        "reason": reason,
-                        "pool_id": route["pool_id"],
-                        "owner_ags": route["owner_ags"],
-                        "at": now.isoformat(),
-                    },
-                )
-                if not await self._routes.add_deadline_step(f"{case_id}:{step.value}", record):
-                    break  # another run was first: the next run decides on what it stored
-                records = [*records, record]
-                prev_hash = str(record["hash"])
-                counts[step] += 1
-                log.warning("case_deadline", step=step.value, case_id=case_id)
-        return counts
 
     async def _change(
         self, task: Task, step: Step, due: date | None, config: RoutingConfig, now: datetime
@@ -165,7 +122,3 @@ class CheckDeadlines:
         return checker_change(
             task, Action.REROUTED, reason, now, pool_id=outcome.pool.id, agreement_ref=outcome.agreement_ref
         )
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(str(value)) if value else None

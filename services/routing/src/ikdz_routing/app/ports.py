@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,17 +19,55 @@ class RouteRepository(Protocol):
 
     async def close(self, case_id: str) -> None: ...
 
+
+class CaseDeadlineStore(Protocol):
+    """Cases filed by the day of their next deadline step, the checker's write-once records, and the
+    flags coordinators see. Days are ISO dates (``2026-12-07``)."""
+
+    async def due(self, day: str) -> list[dict[str, Any]]:
+        """Cases filed under ``day`` (routed with it as first check day, or scheduled for it later):
+        ``case_id`` and the route's fields the checker needs."""
+        ...
+
+    async def schedule(self, case_id: str, day: str, case: Mapping[str, Any]) -> None:
+        """File the case under ``day`` with the route's fields; once, however many checkers do it."""
+        ...
+
+    async def route(self, case_id: str) -> dict[str, Any] | None:
+        """The routed case (without decision and outbox)."""
+        ...
+
+    async def is_closed(self, case_id: str) -> bool: ...
+
     async def open_routes(self) -> list[dict[str, Any]]:
-        """Cases routed to a pool and not closed yet (without their outbox)."""
+        """Every case routed to a pool and not closed: a full scan, for a store never swept only."""
         ...
 
-    async def deadline_steps(self, case_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """The deadline checker's records per case (of one case if given), in the order they were chained."""
+    async def steps(self, case_id: str) -> list[dict[str, Any]]:
+        """The checker's records of one case, in the order they were chained."""
         ...
 
-    async def add_deadline_step(self, key: str, record: dict[str, Any]) -> bool:
+    async def add_step(self, key: str, record: dict[str, Any]) -> bool:
         """Insert a write-once checker record under ``key``; False if it exists (another run was first)."""
         ...
+
+    async def flag(self, key: str, record: dict[str, Any]) -> None:
+        """Show a warned or escalated case to its pool's coordinators (once under ``key``)."""
+        ...
+
+    async def flags(self, pool_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The flags of cases routed to these pools (closed ones included until unflagged)."""
+        ...
+
+    async def unflag(self, case_id: str) -> None:
+        """The case is closed: its flags go."""
+        ...
+
+    async def swept_through(self) -> str | None:
+        """The last day whose bucket is done for good; None for a store the checker never swept."""
+        ...
+
+    async def mark_swept(self, day: str) -> None: ...
 
 
 class Clock(Protocol):

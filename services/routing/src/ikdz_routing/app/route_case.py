@@ -12,6 +12,7 @@ from ikdz_contracts.reference.municipalities import MunicipalityRegistry
 from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 
+from ikdz_routing.app.case_deadlines import first_deadline_check
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, RouteRepository
 from ikdz_routing.domain.audit import GENESIS, record_hash
@@ -115,6 +116,7 @@ class RouteCase:
         else:
             rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
             entries = [outbox_entry(self._topics.case_status, _caused_by(submitted, rejected, None))]
+        route.update(first_deadline_check(route, config, now))  # the deadline checker's first day bucket
         # The routing decision heads the case's audit chain (tasks chain from its hash).
         route["audit"] = {
             "action": "routed",

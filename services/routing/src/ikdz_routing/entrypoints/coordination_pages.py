@@ -1,9 +1,11 @@
 """The coordinator's page (German, server-rendered, no JavaScript): backlog and deadline traffic
-lights per pool and per owner town, and bulk assign, reassign and release with a mandatory reason.
+lights per pool and per owner town, the cases whose own deadline is near or missed, and bulk assign,
+reassign and release with a mandatory reason.
 
 No ``from __future__ import annotations``: FastAPI must see the dependencies in the signatures."""
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -11,9 +13,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from ikdz_platform.web import CsrfProtected, render_with_csrf
 
-from ikdz_routing.app.coordination import Backlog, Coordination
+from ikdz_routing.app.coordination import Backlog, CaseLight, Coordination
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
 from ikdz_routing.app.tasks import ActOnTask
+from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.domain.deadlines import Light
 from ikdz_routing.domain.tasks import Action, Actor, Command, TaskRuleError
 from ikdz_routing.entrypoints.worklist_pages import TaskRows
@@ -35,6 +38,25 @@ RESULT_DE = {
     "not_found": "nicht gefunden",
     "conflict": "gleichzeitig geändert",
 }
+
+
+def _day(day: date | None) -> str:
+    return f"{day:%d.%m.%Y}" if day else "–"
+
+
+def case_row(case: CaseLight, town: Callable[[str], str]) -> dict[str, Any]:
+    since = case.since.astimezone(SAXONY_TZ)
+    return {
+        "id": case.case_id,
+        "file_number": case.file_number or "–",
+        "owner_town": town(case.owner_ags),
+        "pool": case.pool_id,
+        "target": _day(case.target),
+        "legal": _day(case.legal),
+        "light": case.light.value,
+        "light_label": case.light.label_de,
+        "state": f"{'Eskaliert' if case.escalated else 'Gewarnt'} am {since:%d.%m.%Y}",
+    }
 
 
 def coordination_pages(
@@ -66,6 +88,7 @@ def coordination_pages(
                     "open": r.open,
                     "claimed": r.claimed,
                     "escalated": r.escalated,
+                    "cases_warned": r.cases_warned,
                     "cases_escalated": r.cases_escalated,
                     "counts": [(lt.value, r.lights[lt]) for lt in Light],
                     "worst": r.worst.value,
@@ -79,6 +102,7 @@ def coordination_pages(
             "service_title": "Arbeitskorb",
             "pools": backlog(overview.pools, lambda key: key),
             "towns": backlog(overview.towns, town),
+            "cases": [case_row(case, town) for case in overview.cases],
             "tasks": [row(item.task) for item in overview.attention]
             + [row(item.task) for item in overview.tasks if item not in overview.attention],
             "actions": BULK_LABELS,

@@ -14,7 +14,7 @@ from ikdz_platform.problems import PROBLEM, problem
 from pydantic import BaseModel, Field
 
 from ikdz_routing.app.audit_log import CaseAudit
-from ikdz_routing.app.coordination import Backlog, Coordination, DeadlineLights
+from ikdz_routing.app.coordination import Backlog, CaseLight, Coordination, DeadlineLights
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
 from ikdz_routing.app.tasks import ActOnTask, Worklists
 from ikdz_routing.domain.deadlines import Light
@@ -128,11 +128,28 @@ class BacklogOut(BaseModel):
     open: int
     claimed: int
     escalated: int
+    cases_warned: int = Field(
+        description="Open cases whose own target or legal deadline is near (warned, not escalated)."
+    )
     cases_escalated: int = Field(description="Open cases whose own target or legal deadline was missed.")
     gruen: int
     gelb: int
     rot: int
-    worst: Light
+    worst: Light = Field(description="The worst light of the tasks and of the warned or escalated open cases.")
+
+
+class CaseDeadlineOut(BaseModel):
+    case_id: str
+    file_number: str | None
+    service: str
+    owner_ags: str
+    pool_id: str
+    target_date: date | None
+    legal_date: date | None
+    due_date: date | None = Field(description="The earlier of both, moved off days the owner town's office is closed.")
+    deadline_light: Light = Field(description="Light of the due date today: gelb (near) or rot (missed).")
+    step: Literal["warned", "escalated"] = Field(description="What the deadline checker last did for the case.")
+    since: datetime = Field(description="When the deadline checker did it.")
 
 
 class CoordinationOut(BaseModel):
@@ -140,6 +157,9 @@ class CoordinationOut(BaseModel):
     towns: list[BacklogOut]
     attention: list[TaskOut] = Field(
         description="Tasks whose deadline is near or missed, or escalated; most urgent first."
+    )
+    cases: list[CaseDeadlineOut] = Field(
+        description="Open cases of the caller's pools whose own deadline is near or missed; most urgent first."
     )
 
 
@@ -149,11 +169,28 @@ def backlog_out(row: Backlog) -> BacklogOut:
         open=row.open,
         claimed=row.claimed,
         escalated=row.escalated,
+        cases_warned=row.cases_warned,
         cases_escalated=row.cases_escalated,
         gruen=row.lights[Light.GREEN],
         gelb=row.lights[Light.YELLOW],
         rot=row.lights[Light.RED],
         worst=row.worst,
+    )
+
+
+def case_deadline_out(case: CaseLight) -> CaseDeadlineOut:
+    return CaseDeadlineOut(
+        case_id=case.case_id,
+        file_number=case.file_number,
+        service=case.service,
+        owner_ags=case.owner_ags,
+        pool_id=case.pool_id,
+        target_date=case.target,
+        legal_date=case.legal,
+        due_date=case.due,
+        deadline_light=case.light,
+        step="escalated" if case.escalated else "warned",
+        since=case.since,
     )
 
 
@@ -220,7 +257,8 @@ def tasks_router(
 
     @router.get("/coordination", response_model=CoordinationOut)
     async def coordination_view(actor: CurrentActor) -> CoordinationOut | JSONResponse:
-        """Backlog and deadline traffic lights per pool and per owner town, for the coordinator's pools."""
+        """Backlog and deadline traffic lights per pool and per owner town, and the cases whose own
+        deadline is near or missed, for the coordinator's pools."""
         try:
             overview = await coordination.overview(actor)
         except TaskRuleError as error:
@@ -229,6 +267,7 @@ def tasks_router(
             pools=[backlog_out(row) for row in overview.pools],
             towns=[backlog_out(row) for row in overview.towns],
             attention=[task_out(item.task, lights) for item in overview.attention],
+            cases=[case_deadline_out(case) for case in overview.cases],
         )
 
     @router.get("/cases/{case_id}/audit", response_model=None)

@@ -11,9 +11,11 @@ from fastapi.templating import Jinja2Templates
 from ikdz_contracts.reference.municipalities import MunicipalityRegistry
 from ikdz_platform.web import CsrfProtected, render_with_csrf, templates
 
+from ikdz_routing.app.case_deadlines import CaseNotice, CaseNotices
 from ikdz_routing.app.coordination import DeadlineLights
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
 from ikdz_routing.app.tasks import ActOnTask, Worklists
+from ikdz_routing.domain.deadlines import CaseDate, Light
 from ikdz_routing.domain.tasks import Action, Actor, Command, Role, Task, TaskRuleError, TaskState
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +32,24 @@ MESSAGES_DE = {
 }
 FIELD_OF = {"invalid_outcome": "outcome", "invalid": "reason"}
 FORM_ACTIONS = {"uebernehmen": Action.CLAIMED, "erledigen": Action.COMPLETED, "zurueckgeben": Action.RETURNED}
+CASE_DATE_DE = {CaseDate.TARGET: "Zieldatum", CaseDate.LEGAL: "Gesetzliche Frist"}
+
+
+def case_notice(notice: CaseNotice | None) -> dict[str, Any] | None:
+    """The German notice on a task whose case's target or legal date is near or missed."""
+    if notice is None:
+        return None
+    missed = notice.light is Light.RED
+    return {
+        "kind": "danger" if missed else "warning",
+        "title": "Frist des Vorgangs überschritten" if missed else "Frist des Vorgangs naht",
+        "text": (
+            f"Der Vorgang {notice.case_id} hätte bis zum {notice.due:%d.%m.%Y} abgeschlossen sein sollen."
+            if missed
+            else f"Der Vorgang {notice.case_id} ist bis zum {notice.due:%d.%m.%Y} abzuschließen."
+        ),
+        "dates": [f"{CASE_DATE_DE[d.kind]}: {d.day:%d.%m.%Y} – {d.light.label_de}" for d in notice.dates],
+    }
 
 
 class TaskRows:
@@ -61,7 +81,7 @@ class TaskRows:
 
 
 def worklist_pages(
-    worklists: Worklists, act: ActOnTask, rows: TaskRows, resolve_actor: ActorResolver
+    worklists: Worklists, act: ActOnTask, rows: TaskRows, notices: CaseNotices, resolve_actor: ActorResolver
 ) -> tuple[APIRouter, Jinja2Templates]:
     pages = templates(TEMPLATES_DIR)
     router = APIRouter(include_in_schema=False)
@@ -103,6 +123,7 @@ def worklist_pages(
                 "reason": errors[0][1] if errors and errors[0][0] == "reason" else None,
             },
             "task": row(task),
+            "case_notice": case_notice(await notices.of(task, actor)),
             "agreement_ref": task.agreement_ref,
             "definition": d,
             "owner_town": town(d.owner_ags),

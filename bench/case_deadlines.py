@@ -1,0 +1,185 @@
+"""Case deadline benchmark: what the deadline checker's case part and the coordinator view read per
+run, before and after the day buckets, as the number of open cases grows.
+
+Starts its own FerretDB (v1, SQLite backend, the project's patched build) on a free loopback port in
+a temporary directory and, for each ``--sizes`` N, fills a fresh database with N routes as
+``RouteCase`` stores them (routing decision included, a legal limit 10 working days after the
+target, one in ten closed). Then it times
+
+- *before* (up to commit 79230b5, one run of the checker and one coordinator view each read every
+  open route and every step record): ``open_routes()`` plus all of ``case_deadline_steps``;
+- *after*, checker: the first run of a day (the three unsettled day buckets, and the cases due
+  that day warned or escalated) and the later runs of the same day (two buckets, nothing new);
+- *after*, coordinator view: ``Coordination.overview`` for one pool's coordinator (the flags of her
+  pool by an indexed equality, a closed check per flagged case).
+
+``--due-per-day`` cases reach their warning day on each measured day, whatever N; the others are
+due later. A time that grows with N reads every open case; one that follows the cases due per day
+does not.
+
+Run: ``uv run python bench/case_deadlines.py [--sizes 1000,10000 --due-per-day 50 --repeat 5]``.
+Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_platform.localinfra import LocalFerretDB
+from ikdz_platform.logs import configure_logging
+from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
+from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
+from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
+from ikdz_routing.app.case_deadlines import CheckCaseDeadlines, first_deadline_check
+from ikdz_routing.app.config_admin import ActiveConfig
+from ikdz_routing.app.coordination import Coordination, DeadlineLights
+from ikdz_routing.app.tasks import Worklists
+from ikdz_routing.domain.audit import GENESIS, record_hash
+from ikdz_routing.domain.config import RoutingConfig
+from ikdz_routing.domain.tasks import Actor, Role
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+WURZEN, AUGUSTUSBURG = "14729410", "14522020"
+POOLS = {"wurzen": WURZEN, "augustusburg": AUGUSTUSBURG}
+FIRST_DAY = date(2026, 12, 1)  # the checker's runs: 1 to 4 December 2026
+COORDINATOR = Actor("carla", frozenset({"wurzen"}), frozenset({Role.COORDINATOR}), WURZEN)
+
+
+def routes(n: int, due_per_day: int, config: RoutingConfig) -> tuple[list[Document], list[str]]:
+    """``n`` routed cases and the ids of the closed ones: ``due_per_day`` of them reach their warning
+    day on each of the four measured days, the others later (the open backlog of longer deadlines)."""
+    calendar = config.calendar_of_town(WURZEN)
+    routed_at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    found, closed = [], []
+    for i in range(n):
+        days = 1 + i % 4 if i < 4 * due_per_day else 20 + i % 40  # working days after 1 December
+        target = calendar.add_working_days(FIRST_DAY, days)
+        pool_id = "wurzen" if i % 2 else "augustusburg"
+        case_id = f"case-{i:07d}"
+        head = {"action": "routed", "actor": "routing", "case_id": case_id, "pool_id": pool_id}
+        route: Document = {
+            "_id": case_id,
+            "file_number": f"WUR-RE-2026-{i:06d}",
+            "service": "einvoice",
+            "owner_ags": POOLS[pool_id],
+            "routed_at": routed_at,
+            "decision": {"policy": "shortest-wait@pilot", "reasons": ["pool has the shortest expected wait"] * 8},
+            "pool_id": pool_id,
+            "processing_ags": POOLS[pool_id],
+            "target_date": target.isoformat(),
+            "legal_date": calendar.add_working_days(target, 10).isoformat(),
+            "audit": head,
+            "audit_hash": record_hash(GENESIS, head),
+            "outbox": [],
+            "outbox_pending": False,
+        }
+        found.append(route | first_deadline_check(route, config, routed_at))
+        if i % 10 == 9:
+            closed.append(case_id)
+    return found, closed
+
+
+async def timed(operation: Callable[[], Awaitable[object]], repeat: int) -> float:
+    started = time.perf_counter()
+    for _ in range(repeat):
+        await operation()
+    return (time.perf_counter() - started) / repeat
+
+
+async def measure_size(db: AsyncDatabase[Document], n: int, due_per_day: int, repeat: int) -> dict[str, float]:
+    """Seconds per run of each read, after four days of checker runs."""
+    active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
+    store = MongoCaseDeadlines(db)
+    await store.create_indexes()
+    await db["routes"].create_index("pool_id", name="pool_id")
+    stored, closed = routes(n, due_per_day, active.current)
+    for start in range(0, len(stored), 500):
+        await db["routes"].insert_many(stored[start : start + 500])
+    if closed:
+        await db["closed_routes"].insert_many([{"_id": case_id, "pool_id": "x"} for case_id in closed])
+    await store.mark_swept((FIRST_DAY - timedelta(days=3)).isoformat())
+
+    async def before() -> None:
+        await store.open_routes()
+        await db["case_deadline_steps"].find({}).to_list()
+
+    clock = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
+    check = CheckCaseDeadlines(store)
+
+    async def run_check() -> None:
+        await check(active.current, clock[0])
+
+    coordination = Coordination(Worklists(MongoTaskRepository(db)), DeadlineLights(active, lambda: clock[0]), store)
+    first_runs, steady_runs, steps = [], [], 0
+    for offset in range(4):
+        clock[0] = datetime(2026, 12, 1 + offset, 8, tzinfo=UTC)
+        started = time.perf_counter()
+        steps += sum((await check(active.current, clock[0])).values())
+        first_runs.append(time.perf_counter() - started)
+        steady_runs.append(await timed(run_check, repeat))
+    seconds = {
+        "before: one checker run's case reads": await timed(before, repeat),
+        "after: checker, first run of a day": sum(first_runs) / len(first_runs),
+        "after: checker, later runs of the day": sum(steady_runs) / len(steady_runs),
+        "before: one coordinator view's case reads": await timed(before, repeat),
+        "after: one coordinator view (one pool)": await timed(lambda: coordination.overview(COORDINATOR), repeat),
+    }
+    flagged = len((await coordination.overview(COORDINATOR)).cases)
+    print(f"  N={n:>6}  {steps} steps recorded in 4 days, {flagged} flagged open cases in the pool", flush=True)
+    return seconds
+
+
+async def measure(uri: str, sizes: Sequence[int], due_per_day: int, repeat: int) -> dict[int, dict[str, float]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
+    results = {}
+    try:
+        for n in sizes:
+            results[n] = await measure_size(client[f"bench_case_deadlines_{n}"], n, due_per_day, repeat)
+            for label, seconds in results[n].items():
+                print(f"  N={n:>6}  {label:<44}{1000 * seconds:9.1f} ms", flush=True)
+    finally:
+        await client.close()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="1000,10000", help="open cases to measure at, ascending")
+    parser.add_argument("--due-per-day", type=int, default=50, help="cases reaching their warning day per day")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions of each timed run per size")
+    args = parser.parse_args(argv)
+    configure_logging("bench", level="ERROR", json=False)  # not a line per warned case
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-case-deadlines-"))
+    server = LocalFerretDB(data_dir)
+    print(f"Case deadline benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per run", flush=True)
+    try:
+        server.start()
+        results = asyncio.run(measure(server.uri, sizes, args.due_per_day, args.repeat))
+    except KeyboardInterrupt:
+        print("!! interrupted")
+        return 1
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    first, last = sizes[0], sizes[-1]
+    print(f"\n  growth from N={first} to N={last} (×{last / first:g} open cases):")
+    for label, seconds in results[last].items():
+        print(f"    {label:<44}×{seconds / results[first][label]:>6.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
