@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -76,6 +78,20 @@ def test_envelope_type_is_cached_per_data_model() -> None:
     assert envelope_type(CaseStatus) is envelope_type(CaseStatus)
     envelopes: set[type[Any]] = {envelope_type(CaseStatus), envelope_type(CaseRouted)}
     assert len(envelopes) == 2
+
+
+def test_envelope_type_outlives_a_garbage_collection() -> None:
+    """pydantic alone holds parametrised models weakly; rebuilding one costs about a millisecond."""
+
+    class Pinged(EventData):
+        EVENT_TYPE: ClassVar[str] = "de.ikdz.test.pinged.v1"
+        TOPIC: ClassVar[str] = "test.pinged.v1"
+        PUBLIC: ClassVar[bool] = False
+
+    envelope = weakref.ref(envelope_type(Pinged))
+    gc.collect()
+    assert envelope() is not None
+    assert envelope_type(Pinged) is envelope()
 
 
 # --- new_event: ids and causation ------------------------------------------------------------
