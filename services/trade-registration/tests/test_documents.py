@@ -94,6 +94,19 @@ def test_fee_notice_has_amount_legal_basis_automation_and_remedy() -> None:
         assert expected in text, expected
 
 
+def test_a_notice_too_long_for_one_page_goes_on_to_a_second_without_losing_text() -> None:
+    long_line = "Handel mit Waren des täglichen Bedarfs in einem Ladengeschäft und auf Wochenmärkten der Region " * 2
+    lines = tuple(activity(f"{n}. {long_line.strip()}", "47.11.0") for n in range(1, 21))
+    pdf = render_receipt(gmbh(activities=lines), context())
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+    assert len(pages) > 1
+    for n in range(1, 21):
+        assert f"Tätigkeit {n} {n}. Handel mit Waren" in text
+    assert text.count("(WZ 2008: 47.11.0)") == 20
+    assert "Diese Bestätigung wurde automatisiert erstellt" in text
+
+
 def test_documents_are_reproducible() -> None:
     assert render_receipt(APP, context()) == render_receipt(APP, context())
     fee = fee_of(APP)
