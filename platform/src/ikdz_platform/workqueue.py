@@ -20,7 +20,7 @@ from pydantic_settings import NoDecode
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from ikdz_platform.consumer import PoisonMessage, subscribe
+from ikdz_platform.consumer import PoisonMessage, subscribe, subscribe_batch
 from ikdz_platform.outbox import new_document_outbox, outbox_entry
 from ikdz_platform.runtime import ServiceRuntime
 from ikdz_platform.settings import PlatformSettings
@@ -119,6 +119,8 @@ class AcceptWorkItem:
 
 WorkItemHandler = Callable[[str, CloudEvent[CaseSubmitted]], Awaitable[object]]
 """Takes the pool id and the routed case; a service's own processing of its work items."""
+WorkBatchHandler = Callable[[str, list[CloudEvent[CaseSubmitted]]], Awaitable[object]]
+"""Takes the pool id and the routed cases of one batch, in the order they arrived."""
 
 
 def consume_pools(
@@ -155,6 +157,31 @@ def subscribe_pools(runtime: ServiceRuntime, service: ServiceId, pools: list[str
         topic = runtime.topics.work(service, pool_id)
         runtime.create_topics([topic], with_dead_letters=True)
         _subscribe_pool(runtime, pool_id, topic, handler)
+
+
+def subscribe_pools_in_batches(
+    runtime: ServiceRuntime, service: ServiceId, pools: list[str], handler: WorkBatchHandler
+) -> None:
+    """As :func:`subscribe_pools`, a batch of work items per call (``ikdz_platform.consumer.subscribe_batch``):
+    one offset commit per batch, and the handler may write a batch at once. It must be idempotent
+    per work item, as a failed batch is run again and then item by item."""
+    for pool_id in pools:
+        topic = runtime.topics.work(service, pool_id)
+        runtime.create_topics([topic], with_dead_letters=True)
+        _subscribe_pool_in_batches(runtime, pool_id, topic, handler)
+
+
+def _subscribe_pool_in_batches(runtime: ServiceRuntime, pool_id: str, topic: str, handler: WorkBatchHandler) -> None:
+    @subscribe_batch(
+        runtime.broker,
+        topic,
+        CaseSubmitted,
+        group_id=f"{runtime.group_id}-{pool_id}",
+        dead_letters=runtime.dead_letters,
+    )
+    async def on_work_items(items: list[CloudEvent[CaseSubmitted]]) -> None:
+        """Take the cases routed to this pool since the last batch."""
+        await handler(pool_id, items)
 
 
 def _subscribe_pool(runtime: ServiceRuntime, pool_id: str, topic: str, handler: WorkItemHandler) -> None:

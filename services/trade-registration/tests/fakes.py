@@ -15,6 +15,7 @@ from ikdz_trade_registration.domain.registrations import Registration
 class FakeSteps:
     def __init__(self) -> None:
         self.steps: dict[str, dict[str, Any]] = {}
+        self.published: list[str] = []  # ids of the steps whose events went to the relay
 
     async def get(self, step_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.steps.get(step_id))
@@ -23,6 +24,7 @@ class FakeSteps:
         if step["_id"] in self.steps:
             return False
         self.steps[step["_id"]] = {**copy.deepcopy(step), "outbox": outbox}
+        self.published.append(step["_id"])
         return True
 
     async def of_case(self, case_id: str) -> list[dict[str, Any]]:
@@ -66,20 +68,13 @@ class FakeDocuments:
     def __init__(self) -> None:
         self.documents: dict[str, StoredDocument] = {}
 
-    async def put(self, document: StoredDocument) -> None:
-        self.documents.setdefault(document.document_id, document)
+    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
+        for document in documents:
+            self.documents.setdefault(document.document_id, document)
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         document = self.documents.get(document_id)
         return document if document is not None and document.case_id == case_id else None
-
-
-class FakeRelay:
-    def __init__(self) -> None:
-        self.notified: list[str] = []
-
-    def notify(self, doc_id: str) -> None:
-        self.notified.append(doc_id)
 
 
 class FixedClock:

@@ -35,7 +35,7 @@ from ikdz_trade_registration.domain.registrations import Registration
 from pypdf import PdfReader
 
 from .builders import AUGUSTUSBURG, FEES, WURZEN, activity, anmeldung, person, site
-from .fakes import FakeDocuments, FakeRegister, FakeRelay, FakeSteps, FixedClock
+from .fakes import FakeDocuments, FakeRegister, FakeSteps, FixedClock
 
 AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
 TOPICS = Topics("t.")
@@ -47,7 +47,6 @@ class Service:
     steps: FakeSteps = field(default_factory=FakeSteps)
     register: FakeRegister = field(default_factory=FakeRegister)
     documents: FakeDocuments = field(default_factory=FakeDocuments)
-    relay: FakeRelay = field(default_factory=FakeRelay)
     clock: FixedClock = field(default_factory=FixedClock)
     numbers: int = 0
 
@@ -55,8 +54,8 @@ class Service:
         wz = wz_catalogue()
         planner = Planner(self.register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
         writer = StepWriter(self.documents, PdfRenderer(), export_message, wz, FEES, MUNICIPALITIES, TOPICS)
-        self.process = ProcessWorkItem(self.steps, self.register, planner, writer, self.relay, self.clock)
-        self.close = CloseTask(self.steps, self.register, planner, writer, self.relay, self.clock)
+        self.process = ProcessWorkItem(self.steps, self.register, planner, writer, self.clock)
+        self.close = CloseTask(self.steps, self.register, planner, writer, self.clock)
 
     def work_item(
         self, payload: dict[str, Any], owner: str = WURZEN, processing: str = AUGUSTUSBURG
@@ -159,7 +158,7 @@ async def test_a_redelivered_work_item_changes_nothing() -> None:
 
     assert len(service.steps.steps) == 1
     assert len(service.register.registrations) == 1
-    assert service.relay.notified == list(service.steps.steps)  # the relay claims the stored step by id, once
+    assert service.steps.published == list(service.steps.steps)  # its events went to the relay once
 
 
 async def test_a_second_anmeldung_of_the_same_business_is_refused_in_german_and_registers_nothing() -> None:
@@ -196,7 +195,7 @@ async def test_a_security_business_gets_its_receipt_and_a_permit_task_whose_comp
     assert not await service.complete(task, "permit_present")  # redelivered
 
     assert [s["state"] for s in service.statuses(case_id)] == ["in_progress", "awaiting_clerk", "completed"]
-    assert service.relay.notified == [f"{case_id}:received", f"{task['task_id']}:done"]
+    assert service.steps.published == [f"{case_id}:received", f"{task['task_id']}:done"]
     assert service.types(case_id)[-2:] == ["gewerbe.task.closed.v1", "case.status.v1"]
 
 
@@ -266,6 +265,26 @@ async def test_an_abmeldung_closes_the_registration_and_frees_the_business_for_a
     assert not service.register.keys
     again = await service.file(to_payload(anmeldung()))
     assert service.statuses(again)[-1]["state"] == "completed"
+
+
+async def test_a_batch_of_work_items_is_decided_in_order_each_seeing_the_register_the_ones_before_left() -> None:
+    service = Service()
+    closing = anmeldung(
+        kind=NoticeKind.ABMELDUNG,
+        effective_date=date(2026, 11, 30),
+        registration_reason=None,
+        deregistration_reason=DeregistrationReason.VOLLSTAENDIGE_AUFGABE,
+        deregistration_cause=DeregistrationCause.ALTER,
+    )
+    first, duplicate, close = (service.work_item(to_payload(a)) for a in (anmeldung(), anmeldung(), closing))
+
+    await service.process.batch("augustusburg", [first, duplicate, first, close])
+
+    states = [service.statuses(item.data.case_id)[-1]["state"] for item in (first, duplicate, close)]
+    assert states == ["completed", "rejected", "completed"]  # the Abmeldung found the business registered first
+    assert service.steps.published == [f"{i.data.case_id}:received" for i in (first, duplicate, close)]
+    [registration] = service.register.registrations.values()
+    assert registration.deregistered_on == date(2026, 11, 30)
 
 
 async def test_an_abmeldung_of_an_unknown_business_is_refused_in_german() -> None:

@@ -48,16 +48,16 @@ def create_app(
     runtime.create_topics([topics.case_status, topics.task_requested, topics.gewerbe_events, topics.gewerbe_recipients])
     runtime.create_topics([topics.task_completed], with_dead_letters=True)
 
-    steps, register, documents = MongoSteps(runtime.db), MongoRegister(runtime.db), MongoDocuments(runtime.db)
+    steps = MongoSteps(runtime.db, runtime.outbox_relay())
+    register, documents = MongoRegister(runtime.db), MongoDocuments(runtime.db)
     runtime.on_start(steps.create_indexes)
     runtime.on_start(register.create_indexes)
-    relay = runtime.outbox(steps.collection)
     wz = wz_catalogue()
     town_names = {town.ags: town.display_name for town in municipalities}
     planner = Planner(register, wz, fees, town_names)
     writer = StepWriter(documents, PdfRenderer(), export_message, wz, fees, municipalities, topics)
-    process = ProcessWorkItem(steps, register, planner, writer, relay, utc_now)
-    close_task = CloseTask(steps, register, planner, writer, relay, utc_now)
+    process = ProcessWorkItem(steps, register, planner, writer, utc_now)
+    close_task = CloseTask(steps, register, planner, writer, utc_now)
     stream.register(runtime, settings.pools, process, close_task)
 
     app = runtime.create_app(

@@ -8,7 +8,6 @@ same documents, tasks and messages.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -347,7 +346,7 @@ class StepWriter:
             )
             for kind, title, content in rendered
         ]
-        await asyncio.gather(*(self._documents.put(document) for document in documents))
+        await self._documents.put_all(documents)
         return documents
 
     def _document_event(

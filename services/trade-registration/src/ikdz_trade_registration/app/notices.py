@@ -9,7 +9,7 @@ again when the work item is redelivered, so a crash between the two writes loses
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from ikdz_platform.consumer import PoisonMessage
 from pydantic import ValidationError
 
 from ikdz_trade_registration.app.effects import BERLIN, SERVICE, CaseContext, StepWriter, derived_id
-from ikdz_trade_registration.app.ports import Clock, Document, Notifier, Register, StepStore
+from ikdz_trade_registration.app.ports import Clock, Document, Register, StepStore
 from ikdz_trade_registration.domain.decision import DecisionContext, decide
 from ikdz_trade_registration.domain.fees import FeeConfig
 from ikdz_trade_registration.domain.flow import Plan, RegisterChange, plan_notice, rejected, unreadable
@@ -101,15 +101,19 @@ class ProcessWorkItem:
         register: Register,
         planner: Planner,
         writer: StepWriter,
-        notifier: Notifier,
         clock: Clock,
     ) -> None:
         self._steps = steps
         self._register = register
         self._planner = planner
         self._writer = writer
-        self._notifier = notifier
         self._clock = clock
+
+    async def batch(self, pool_id: str, items: Sequence[CloudEvent[CaseSubmitted]]) -> None:
+        """The work items of one batch, one after the other: each sees the register as the ones
+        before it left it (an Abmeldung right after its business's Anmeldung finds the business)."""
+        for item in items:
+            await self(pool_id, item)
 
     async def __call__(self, pool_id: str, item: CloudEvent[CaseSubmitted]) -> bool:
         """Returns False when the work item was handled before (a redelivery)."""
@@ -142,7 +146,6 @@ class ProcessWorkItem:
         step.update(trigger="work_item", payload=submitted.payload, cleared=[])
         if not await self._steps.record(step, outbox):
             return False
-        self._notifier.notify(step_id)
         await apply_changes(self._register, step)
         return True
 

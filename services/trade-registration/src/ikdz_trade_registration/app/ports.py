@@ -24,7 +24,8 @@ class StepStore(Protocol):
     async def get(self, step_id: str) -> Document | None: ...
 
     async def record(self, step: Document, outbox: list[Document]) -> bool:
-        """Insert the step with its events; False if a step with this id was recorded before."""
+        """Insert the step with its events and have them published; False if a step with this id was
+        recorded before (its events are not sent again)."""
         ...
 
     async def of_case(self, case_id: str) -> list[Document]:
@@ -64,8 +65,8 @@ class StoredDocument:
 
 
 class DocumentStore(Protocol):
-    async def put(self, document: StoredDocument) -> None:
-        """Store once; a document with the same id stays as it is."""
+    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
+        """Store each once; a document with the same id stays as it is."""
         ...
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
@@ -89,9 +90,3 @@ class Exporter(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
-
-
-class Notifier(Protocol):
-    """The outbox relay of the step store: told the id of each step written, it claims that step by id."""
-
-    def notify(self, doc_id: str) -> None: ...

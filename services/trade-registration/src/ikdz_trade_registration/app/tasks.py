@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ikdz_trade_registration.app.effects import SERVICE, CaseContext, StepWriter
 from ikdz_trade_registration.app.notices import Planner, apply_changes, berlin_day
-from ikdz_trade_registration.app.ports import Clock, Document, Notifier, Register, StepStore
+from ikdz_trade_registration.app.ports import Clock, Document, Register, StepStore
 from ikdz_trade_registration.domain.flow import rejected
 from ikdz_trade_registration.domain.trades import Category
 
@@ -60,14 +60,12 @@ class CloseTask:
         register: Register,
         planner: Planner,
         writer: StepWriter,
-        notifier: Notifier,
         clock: Clock,
     ) -> None:
         self._steps = steps
         self._register = register
         self._planner = planner
         self._writer = writer
-        self._notifier = notifier
         self._clock = clock
 
     async def __call__(self, event: CloudEvent[TaskCompleted]) -> bool:
@@ -101,7 +99,6 @@ class CloseTask:
         step.setdefault("cleared", [])
         if not await self._steps.record(step, outbox):
             return False
-        self._notifier.notify(step_id)
         await apply_changes(self._register, step)
         return True
 
