@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,12 +43,13 @@ class FakeCaseRepository:
         ]
         return {**case, "status": [*case["status"], *projected]}
 
-    async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
-        case = self.cases.get(case_id)
-        if case is None or event_id in self.statuses:
-            return False
-        self.statuses[event_id] = {"case_id": case_id, **entry.model_dump(mode="python")}
-        return True
+    async def add_statuses(self, items: Sequence[tuple[str, StatusEntry, str]]) -> set[str]:
+        applied = set()
+        for case_id, entry, event_id in items:
+            if case_id in self.cases and event_id not in self.statuses:
+                self.statuses[event_id] = {"case_id": case_id, **entry.model_dump(mode="python")}
+                applied.add(event_id)
+        return applied
 
 
 class FakeDocumentSource:

@@ -1,13 +1,17 @@
-"""File numbers on the real store: reserved in blocks per process, never twice, also after a lost update."""
+"""Cases on the real store: file numbers reserved in blocks per process, never twice, also after a lost
+update; status events projected once each."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ikdz_contracts.events import CaseState
 from ikdz_intake.adapters.mongo_cases import MongoCaseRepository
+from ikdz_intake.domain.case import StatusEntry
 from ikdz_platform.testing.infra import Infra
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -48,3 +52,45 @@ async def test_a_lost_counter_update_does_not_hand_out_a_block_twice(db: AsyncDa
     await db["counters"].update_one({"_id": COUNTER}, {"$set": {"value": 0}})
     assert await second.next_sequence(COUNTER) == 6, "block 1-5 is claimed: the second process takes the next"
     assert [await first.next_sequence(COUNTER) for _ in range(4)] == [2, 3, 4, 5]
+
+
+def _case(case_id: str, number: int) -> dict[str, Any]:
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    return {
+        "_id": case_id,
+        "file_number": f"WUR-GEW-2026-{number:06d}",
+        "idempotency_key": f"case:{case_id}",
+        "status": [{"state": "received", "label_de": "Eingegangen", "occurred_at": at}],
+    }
+
+
+def _status(state: CaseState, minute: int) -> StatusEntry:
+    return StatusEntry(state=state, label_de=state.label_de, occurred_at=datetime(2026, 11, 25, 9, minute, tzinfo=UTC))
+
+
+async def test_statuses_are_applied_once_per_event_and_only_to_stored_cases(db: AsyncDatabase[dict[str, Any]]) -> None:
+    filing, other = MongoCaseRepository(db), MongoCaseRepository(db)
+    await filing.insert(_case("c-here", 1), [])
+    await other.insert(_case("c-elsewhere", 2), [])  # filed by another replica: looked up, not remembered
+    routed, working, done = (
+        _status(CaseState.ROUTED, 1),
+        _status(CaseState.IN_PROGRESS, 2),
+        _status(CaseState.COMPLETED, 3),
+    )
+
+    applied = await filing.add_statuses(
+        [
+            ("c-here", routed, "e1"),
+            ("c-elsewhere", routed, "e2"),
+            ("c-unknown", routed, "e3"),
+            ("c-here", working, "e4"),
+        ]
+    )
+    again = await filing.add_statuses([("c-here", working, "e4"), ("c-here", done, "e5")])  # e4 redelivered
+
+    assert (applied, again) == ({"e1", "e2", "e4"}, {"e5"})
+    case = await filing.get("c-here")
+    assert case is not None
+    assert [entry["state"] for entry in case["status"]] == ["received", "routed", "in_progress", "completed"]
+    assert await filing.get("c-unknown") is None
+    assert await db["case_statuses"].count_documents({"case_id": "c-unknown"}) == 0

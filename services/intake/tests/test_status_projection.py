@@ -54,10 +54,10 @@ async def test_each_status_event_is_applied_once_and_the_view_orders_by_time() -
     in_progress = status_of(created, CaseState.IN_PROGRESS, t0 + timedelta(seconds=2))
     routed = status_of(created, CaseState.ROUTED, t0 + timedelta(seconds=1))
 
-    assert await apply(in_progress)
-    assert not await apply(in_progress)
-    assert await apply(routed)
-    assert not await apply(status_of({"case_id": "unknown", "file_number": "WUR-GEW-2026-000009"}))
+    unknown = status_of({"case_id": "unknown", "file_number": "WUR-GEW-2026-000009"})
+    assert await apply([in_progress, unknown]) == {in_progress.id}
+    assert await apply([in_progress]) == set()
+    assert await apply([routed, in_progress]) == {routed.id}
 
     view = await ViewCase(repo, b"0123456789abcdef")("c1", access_token(b"0123456789abcdef", "c1"))
     assert [entry.state for entry in view.history] == [CaseState.RECEIVED, CaseState.ROUTED, CaseState.IN_PROGRESS]

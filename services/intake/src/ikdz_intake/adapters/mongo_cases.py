@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from ikdz_platform.inbox import insert_once
-from ikdz_platform.outbox import new_document_outbox
+from ikdz_platform.outbox import DUPLICATE_KEY, new_document_outbox
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError as MongoDuplicateKeyError
 
 from ikdz_intake.app.ports import DuplicateKeyError
@@ -19,7 +22,7 @@ Document = dict[str, Any]
 
 
 class MongoCaseRepository:
-    def __init__(self, db: AsyncDatabase[Document], *, number_block: int = 20) -> None:
+    def __init__(self, db: AsyncDatabase[Document], *, number_block: int = 20, known_cases: int = 100_000) -> None:
         self.cases: AsyncCollection[Document] = db["cases"]
         self._statuses: AsyncCollection[Document] = db["case_statuses"]
         self._counters: AsyncCollection[Document] = db["counters"]
@@ -27,6 +30,8 @@ class MongoCaseRepository:
         self._block_size = number_block
         self._reserved: dict[str, tuple[int, int]] = {}  # counter -> (next number, last of the block)
         self._sequence_lock = asyncio.Lock()
+        self._known: OrderedDict[str, None] = OrderedDict()  # case ids seen stored, oldest first
+        self._known_limit = known_cases
 
     async def create_indexes(self) -> None:
         await self.cases.create_index("idempotency_key", unique=True, name="idempotency_key_unique")
@@ -80,6 +85,7 @@ class MongoCaseRepository:
             await self.cases.insert_one({**case, **new_document_outbox(outbox)})
         except MongoDuplicateKeyError as error:
             raise DuplicateKeyError(str(error), field=_collided_field(error)) from None
+        self._remember(case["_id"])
 
     async def find_by_idempotency_key(self, key: str) -> Document | None:
         return await self.cases.find_one({"idempotency_key": key})
@@ -92,12 +98,42 @@ class MongoCaseRepository:
             case["status"] = [*case["status"], *projected]
         return case
 
-    async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
-        """One document per status event, keyed by the event id: a redelivery inserts nothing, and the
-        case document itself is never updated concurrently (see ikdz_platform.inbox)."""
-        if not await self.cases.count_documents({"_id": case_id}, limit=1):
-            return False
-        return await insert_once(self._statuses, event_id, {"case_id": case_id, **entry.model_dump(mode="python")})
+    async def add_statuses(self, items: Sequence[tuple[str, StatusEntry, str]]) -> set[str]:
+        """One document per status event, keyed by the event id, all in one insert: a redelivery
+        inserts nothing, and the case document itself is never updated concurrently (see
+        ikdz_platform.inbox)."""
+        known = await self._known_cases({case_id for case_id, _, _ in items})
+        docs = [
+            {"_id": event_id, "case_id": case_id, **entry.model_dump(mode="python")}
+            for case_id, entry, event_id in items
+            if case_id in known
+        ]
+        if not docs:
+            return set()
+        try:
+            await self._statuses.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            refused = {e["index"] for e in errors}
+            return {doc["_id"] for index, doc in enumerate(docs) if index not in refused}
+        return {doc["_id"] for doc in docs}
+
+    async def _known_cases(self, case_ids: set[str]) -> set[str]:
+        """The ids of stored cases among ``case_ids``; a case once seen stays known (cases are never
+        deleted), so the four or so statuses of a case cost one lookup, none for cases filed here."""
+        unseen = [case_id for case_id in case_ids if case_id not in self._known]
+        found = await asyncio.gather(*(self.cases.find_one({"_id": i}, projection={"_id": 1}) for i in unseen))
+        for case_id, doc in zip(unseen, found, strict=True):
+            if doc is not None:
+                self._remember(case_id)
+        return {case_id for case_id in case_ids if case_id in self._known}
+
+    def _remember(self, case_id: str) -> None:
+        self._known[case_id] = None
+        if len(self._known) > self._known_limit:
+            self._known.popitem(last=False)  # the oldest: its statuses have long arrived
 
 
 def _collided_field(error: MongoDuplicateKeyError) -> str | None:

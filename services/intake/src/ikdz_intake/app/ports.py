@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,8 +38,9 @@ class CaseRepository(Protocol):
 
     async def get(self, case_id: str) -> dict[str, Any] | None: ...
 
-    async def add_status(self, case_id: str, entry: StatusEntry, event_id: str) -> bool:
-        """Append a status entry once per event id; False if the case is unknown or it was applied."""
+    async def add_statuses(self, items: Sequence[tuple[str, StatusEntry, str]]) -> set[str]:
+        """Append each ``(case id, entry, event id)`` once per event id; returns the event ids applied
+        now (not those of unknown cases, nor those applied before)."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,23 +16,26 @@ from ikdz_intake.errors import CaseNotFoundError
 
 
 class ApplyStatus:
-    """Project a status event onto the case; a redelivered event changes nothing."""
+    """Project status events onto their cases, a batch at a time; a redelivered event changes nothing."""
 
     def __init__(self, repository: CaseRepository) -> None:
         self._repository = repository
 
-    async def __call__(self, event: CloudEvent[CaseStatus]) -> bool:
-        data = event.data
-        entry = StatusEntry(
-            state=data.state,
-            label_de=data.label_de,
-            message_de=data.message_de,
-            processing_town=data.processing_town,
-            pool_id=data.pool_id,
-            occurred_at=data.occurred_at,
-            documents=data.documents or [],
-        )
-        return await self._repository.add_status(data.case_id, entry, event.id)
+    async def __call__(self, events: Sequence[CloudEvent[CaseStatus]]) -> set[str]:
+        """Returns the ids of the events applied now."""
+        return await self._repository.add_statuses([(e.data.case_id, _entry(e.data), e.id) for e in events])
+
+
+def _entry(data: CaseStatus) -> StatusEntry:
+    return StatusEntry(
+        state=data.state,
+        label_de=data.label_de,
+        message_de=data.message_de,
+        processing_town=data.processing_town,
+        pool_id=data.pool_id,
+        occurred_at=data.occurred_at,
+        documents=data.documents or [],
+    )
 
 
 @dataclass(frozen=True)
