@@ -9,7 +9,9 @@ schedule, latency from the scheduled send time, so a slow server cannot hide que
 Latency ends when the benchmark's own Kafka reader sees the case's ``gewerbe.receipt.issued``
 event (trade-registration has decided, rendered receipt and fee notice and its outbox relay has
 published). Printed: accepted/s, receipts/s sustained, p50/p95/p99/max submit→receipt and of the
-POST alone, cases without a receipt, and the aim p99 ≤ 300 ms at 100 notices/s as a ratio.
+POST alone, cases without a receipt, CPU ms per notice of Kafka, FerretDB and each service (from
+/proc, over the phase and its drain, against the 20 ms the aim leaves on two cores), and the aim
+p99 ≤ 300 ms at 100 notices/s as a ratio.
 
 Run: ``uv run python bench/gewerbe.py [--rate 100 --duration 20]``. Exits 1 if no receipt arrived at
 all (trade-registration does not issue receipts), a request or case failed, or a process died; the
@@ -31,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from e2e import BenchError, Driver, Request, check_processes, percentile, run_with_stack
+from e2e import BenchError, Driver, Request, check_processes, cpu_seconds, percentile, run_with_stack
 from gewerbe_automation import Observer, make_stack
 from gewerbe_generator import AUTOMATED_PATH, GeneratedCase, Generator
 from ikdz_contracts.topics import Topics
@@ -39,6 +41,35 @@ from ikdz_platform.stack import Stack
 
 AIM_RATE = 100.0  # notices/s offered
 AIM_P99 = 0.300  # seconds submit → receipt
+CORES = 2  # the project's machines
+
+
+def stack_pids(stack: Stack) -> dict[str, int]:
+    """The processes of the stack whose CPU the notices cost: infrastructure and the five services."""
+    pids = {p.name: int(p.pid) for p in stack.services.values() if p.pid}
+    for name, server in (("kafka", stack.kafka), ("ferretdb", stack.ferretdb)):
+        if server is not None and server.pid:  # None with --env-infra: shared with others, not counted
+            pids[name] = int(server.pid)
+    return pids
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], wall: float, notices: int) -> list[str]:
+    """CPU ms per notice of each process over the fixed phase and its drain, against the budget the aim
+    leaves: at 100 notices/s on two cores, 20 ms for everything."""
+    used = {name: after[name] - before[name] for name in before}
+    per = max(notices, 1)
+    lines = [f"\n== CPU over the phase and drain ({wall:.0f} s, {notices} notices with a receipt) =="]
+    lines += [
+        f"  {name:<20}{1000 * seconds / per:>8.1f} ms/notice{100 * seconds / wall:>7.0f}% of a core"
+        for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+    ]
+    total = sum(used.values())
+    budget = 1000 * CORES / AIM_RATE
+    lines.append(
+        f"  {'total':<20}{1000 * total / per:>8.1f} ms/notice{100 * total / wall:>7.0f}% of a core; "
+        f"budget at {AIM_RATE:g}/s on {CORES} cores: {budget:.0f} ms ({1000 * total / per / budget:.1f}× the budget)"
+    )
+    return lines
 
 
 class NoticeDriver(Driver):
@@ -127,12 +158,16 @@ async def run(args: argparse.Namespace, stack: Stack, topics: Topics, run_id: st
                 )
                 raise BenchError(msg)
             print(f"-- fixed rate: {args.rate:g} notices/s for {args.duration:g} s (open loop) …")
+            pids = stack_pids(stack)
+            cpu_before, started = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic()
             requests = await driver.open_loop("fixed", args.rate, args.duration)
             ids = [str(r.case_id) for r in requests if r.case_id is not None]
             missing = await observer.wait(ids, "receipt", args.complete_timeout)
+            cpu_after, wall = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic() - started
     finally:
         await observer.stop()
     lines = phase_report(f"fixed rate {args.rate:g}/s for {args.duration:g} s", requests, observer, missing)
+    lines += cpu_report(cpu_before, cpu_after, wall, len(ids) - len(missing))
     latencies = [
         float(at) - r.intended
         for r in requests
