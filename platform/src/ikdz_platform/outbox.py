@@ -197,8 +197,16 @@ class OutboxRelay:
         """The fields of a batch record held by this relay for ``lease_seconds`` from now."""
         return {"lease": time.time() + self._lease, "owner": self._owner}
 
-    def publish(self, batch: _Batch) -> None:
-        """Send the events of a batch just written in the next pass, which starts at once."""
+    async def publish(self, batch: _Batch) -> None:
+        """Send the events of a batch just written in this relay's next pass, which starts at once.
+
+        A relay that does not run (``IKDZ_OUTBOX_RELAY_ENABLED=false``: another replica relays)
+        releases the batch record instead, so that the next scan of a running relay sends the events
+        rather than waiting for the lease to run out.
+        """
+        if self._task is None:
+            await batch.records.update_one({"_id": batch.batch_id}, {"$set": {"lease": 0.0}})
+            return
         self._ready.append(batch)
         self._wakeup.set()
 
@@ -341,7 +349,7 @@ class OutboxBatchWriter:
                     raise
                 duplicates = {e["index"] for e in errors}
                 inserted = [doc for index, doc in enumerate(docs) if index not in duplicates]
-        self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
+        await self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
         return {doc["_id"] for doc in inserted}
 
 

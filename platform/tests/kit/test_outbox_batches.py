@@ -89,27 +89,49 @@ async def test_documents_stored_before_are_skipped_with_their_events(db: Any, to
     await relay.run_once()
 
     assert again == {"d2"}
-    assert _sent_messages(sender) == [(b"d1", "original"), (b"d2", "new")]
+    assert sorted(_sent_messages(sender)) == [(b"d1", "original"), (b"d2", "new")]
     assert (await cases.find_one({"_id": "d1"}))["outbox"][0]["id"] != (await cases.find_one({"_id": "d2"}))["outbox"][
         0
     ]["id"]
     assert await writer.insert_many([]) == set()
 
 
+class HangingSender:
+    """A broker connection that never answers: the relay holding the batch is as good as dead."""
+
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:  # noqa: ARG002
+        await asyncio.Event().wait()
+
+
 async def test_a_dead_relays_batch_is_sent_by_another_relay_once_its_lease_ran_out(db: Any, topic: str) -> None:
     cases = db["cases"]
-    dead = OutboxRelay([], RecordingSender(), lease_seconds=0.5)
-    await dead.batch_writer(cases).insert_many([_item(topic, "e1", "orphaned"), _item(topic, "e2", "orphaned too")])
-    # The dead relay never runs a pass; a live one finds the batch record on its scan.
-    sender = RecordingSender()
-    live = OutboxRelay([], sender, lease_seconds=60)
-    live.batch_writer(cases)
+    dead = OutboxRelay([], HangingSender(), lease_seconds=0.5, poll_seconds=60)
+    dead.start()
+    try:
+        await dead.batch_writer(cases).insert_many([_item(topic, "e1", "orphaned"), _item(topic, "e2", "orphaned too")])
+        sender = RecordingSender()
+        live = OutboxRelay([], sender, lease_seconds=60)
+        live.batch_writer(cases)
 
-    assert await live.run_once() == 0, "a live lease must be respected"
-    await asyncio.sleep(0.6)
-    assert await live.run_once() == 2
+        assert await live.run_once() == 0, "a live lease must be respected"
+        await asyncio.sleep(0.6)
+        assert await live.run_once() == 2
+    finally:
+        await dead.stop()
     assert sorted(_sent_messages(sender)) == [(b"e1", "orphaned"), (b"e2", "orphaned too")]
     assert await live.run_once() == 0, "settled: sent once"
+
+
+async def test_a_replica_without_a_relay_hands_its_batch_to_a_running_relay_at_once(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    writer_only = OutboxRelay([], RecordingSender(), lease_seconds=60)  # IKDZ_OUTBOX_RELAY_ENABLED=false
+    await writer_only.batch_writer(cases).insert_many([_item(topic, "g1", "elsewhere")])
+    sender = RecordingSender()
+    running = OutboxRelay([], sender, lease_seconds=60)
+    running.batch_writer(cases)
+
+    assert await running.run_once() == 1, "no wait for the writer's 60 s lease"
+    assert _sent_messages(sender) == [(b"g1", "elsewhere")]
 
 
 async def test_a_failed_send_gives_the_batch_back_for_the_next_scan(db: Any, topic: str) -> None:
