@@ -21,6 +21,7 @@ from ikdz_routing.domain.deadlines import (
     effective_due,
     light,
     next_case_check,
+    next_check,
     warn_from,
     worst,
 )
@@ -240,6 +241,60 @@ def test_no_case_step_falls_before_the_day_it_is_filed_under(
         day += timedelta(days=1)
     if found is not None:
         assert has_step(found)
+
+
+WARNED, ESCALATED = Flags(open=True, warned=True), Flags(open=True, warned=True, escalated=True)
+
+
+@pytest.mark.parametrize(
+    ("flags", "reroute", "since", "expected"),
+    [
+        (Flags(open=True), True, date(2026, 11, 30), date(2026, 12, 4)),  # due Monday 7.12.: warned Friday
+        (Flags(open=False), False, date(2026, 12, 5), date(2026, 12, 5)),  # yellow already: at once
+        (WARNED, True, date(2026, 12, 5), date(2026, 12, 8)),  # warned: the first red day
+        (Flags(open=True), False, date(2026, 12, 9), date(2026, 12, 9)),  # missed unwarned: at once
+        (ESCALATED, True, date(2026, 12, 9), date(2026, 12, 9)),  # escalated, unclaimed: re-route
+        (ESCALATED, False, date(2026, 12, 9), None),  # ... where the pool does not re-route the service
+        (Flags(open=False, warned=True, escalated=True), True, date(2026, 12, 9), None),  # claimed: stays
+        (Flags(open=True, warned=True, escalated=True, rerouted=True), True, date(2026, 12, 9), None),  # once
+    ],
+)
+def test_the_day_of_a_tasks_next_step(flags: Flags, reroute: bool, since: date, expected: date | None) -> None:
+    assert next_check(date(2026, 12, 7), since, SAXONY, 1, flags, reroute_allowed=reroute) == expected
+    assert next_check(None, since, SAXONY, 1, flags, reroute_allowed=reroute) is None  # no deadline: never
+
+
+@given(
+    st.dates(date(2026, 1, 1), date(2027, 12, 31)),
+    st.integers(-10, 40),
+    st.integers(0, 5),
+    st.builds(Flags, st.booleans(), st.booleans(), st.booleans(), st.booleans()),
+    st.booleans(),
+)
+def test_no_task_step_falls_before_the_day_it_is_filed_under(
+    due: date, days_before: int, warn_days: int, flags: Flags, reroute: bool
+) -> None:
+    """The checker reads a task only on the day ``next_check`` names: while its flags stay, no step
+    is due on a day before it (from ``since`` on), one is on that day, and None means never."""
+    due = SAXONY.roll_forward(due)
+    since = due - timedelta(days=days_before)
+    assume(not flags.escalated or since > due)  # escalated means missed: the days before are gone
+    assume(flags.escalated or not flags.rerouted)  # a task is re-routed after its escalation
+    found = next_check(due, since, SAXONY, warn_days, flags, reroute_allowed=reroute)
+
+    def has_step(day: date) -> bool:
+        return bool(due_steps(light(due, day, SAXONY, warn_days), flags, reroute_allowed=reroute))
+
+    horizon = found or due + timedelta(days=30)
+    day = since
+    while day < horizon:
+        assert not has_step(day), day
+        day += timedelta(days=1)
+    if found is not None:
+        assert has_step(found)
+    if not flags.open or not reroute:
+        case = next_case_check(due, since, SAXONY, warn_days, warned=flags.warned, escalated=flags.escalated)
+        assert found == case  # a case is a task that is never re-routed
 
 
 @pytest.mark.parametrize(

@@ -28,11 +28,18 @@ __all__ = [
     "WorkingCalendar",
     "buss_und_bettag",
     "easter_sunday",
+    "saxon_day",
     "saxon_public_holidays",
 ]
 
 SAXONY_TZ = ZoneInfo("Europe/Berlin")
 """Office hours are wall-clock times in Saxony (CET/CEST)."""
+
+
+def saxon_day(now: datetime) -> date:
+    """The calendar day in Saxony at ``now``: the day deadlines and the checker's buckets count by."""
+    return now.astimezone(SAXONY_TZ).date()
+
 
 FIRST_YEAR = 1583  # the first full year of the Gregorian calendar
 LAST_YEAR = 9999  # datetime.date's last year

@@ -131,13 +131,24 @@ def case_steps(light_now: Light, *, warned: bool, escalated: bool) -> list[Step]
     return due_steps(light_now, Flags(open=False, warned=warned, escalated=escalated), reroute_allowed=False)
 
 
+def next_check(
+    due: date | None, since: date, calendar: WorkingCalendar, warn_days: int, flags: Flags, *, reroute_allowed: bool
+) -> date | None:
+    """The first day on or after ``since`` on which ``due_steps`` has a step for a task or case with
+    these flags, or None when it never will while the flags stay (a clerk releasing claimed work
+    changes them). The checker files the task or case under that day and looks at nothing else before it."""
+    if due is None:
+        return None
+    if not flags.warned and since <= due:
+        return max(warn_from(due, calendar, warn_days), since)
+    if not flags.escalated or (reroute_allowed and flags.open and not flags.rerouted):
+        return max(due + ONE_DAY, since)
+    return None
+
+
 def next_case_check(
     due: date | None, since: date, calendar: WorkingCalendar, warn_days: int, *, warned: bool, escalated: bool
 ) -> date | None:
-    """The first day on or after ``since`` on which ``case_steps`` has a step for a case, or None when
-    it never will. The checker files the case under that day and looks at nothing else before it."""
-    if due is None or escalated:
-        return None
-    if not warned and since <= due:
-        return max(warn_from(due, calendar, warn_days), since)
-    return max(due + ONE_DAY, since)
+    """``next_check`` for an open case: the first day ``case_steps`` has a step (never a re-routing)."""
+    flags = Flags(open=False, warned=warned, escalated=escalated)
+    return next_check(due, since, calendar, warn_days, flags, reroute_allowed=False)
