@@ -81,11 +81,13 @@ class FakeTaskRepository:
         self.records: dict[str, dict[str, Any]] = {}
         self.created: list[TaskDefinition] = []
         self.anchors: list[str | None] = []
+        self.full_scans = 0
+        self.loaded: list[str] = []
 
     async def route_of(self, case_id: str) -> dict[str, Any] | None:
         return self.routes.get(case_id)
 
-    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool:
+    async def create(self, definition: TaskDefinition, anchor: str | None, *, check_day: str | None) -> bool:
         key = f"{definition.task_id}:000000"
         if key in self.records:
             return False
@@ -101,11 +103,13 @@ class FakeTaskRepository:
             "owner_ags": definition.owner_ags,
             "definition": definition.model_dump(mode="json"),
             "at": definition.requested_at.isoformat(),
+            **({"deadline_check_day": check_day} if check_day else {}),
         }
-        self.records[key] = chained(anchor or GENESIS, record)
+        self.records[key] = {"_id": key, **chained(anchor or GENESIS, record)}
         return True
 
     async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None:
+        self.loaded.append(task_id)
         records = self._of(task_id)
         if not records:
             return None
@@ -120,12 +124,18 @@ class FakeTaskRepository:
         outbox: list[dict[str, Any]],
         *,
         pool_id: str,
+        check_day: str | None,
     ) -> str:
         key = f"{change.task_id}:{change.version:06d}"
         if key in self.records:
             raise ConcurrentChangeError(change.task_id)
-        record = {**change.model_dump(mode="json"), "case_id": definition.case_id, "pool_id": change.pool_id or pool_id}
-        self.records[key] = {**chained(prev_hash, record), "outbox": outbox}
+        record = {
+            **change.model_dump(mode="json"),
+            "case_id": definition.case_id,
+            "pool_id": change.pool_id or pool_id,
+            **({"deadline_check_day": check_day} if check_day else {}),
+        }
+        self.records[key] = {"_id": key, **chained(prev_hash, record), "outbox": outbox}
         return str(self.records[key]["hash"])
 
     async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -134,6 +144,7 @@ class FakeTaskRepository:
         return {task_id: self._of(task_id) for task_id in sorted(ids)}
 
     async def unfinished(self) -> dict[str, list[dict[str, Any]]]:
+        self.full_scans += 1
         ids = {r["task_id"] for r in self.records.values()}
         return {t: self._of(t) for t in sorted(ids) if all(r["action"] != "completed" for r in self._of(t))}
 
@@ -175,28 +186,48 @@ def store_only_relay() -> OutboxRelay:
     return OutboxRelay([], UnsentEvents())
 
 
-class FakeCaseDeadlines:
-    """The deadline checker's store in memory, with the store's rules (write-once keys); counts what
-    the checker reads, so tests see that it reads only the day buckets it needs."""
+class FakeDayBuckets:
+    """The deadline checker's filings and sweeps in memory (write-once keys); records the days read."""
 
-    def __init__(self, routes: Iterable[dict[str, Any]] = ()) -> None:
-        self.routes = {str(route["_id"]): route for route in routes}
-        self.closed: set[str] = set()
+    def __init__(self, subject: str) -> None:
+        self.subject = subject
         self.checks: dict[str, dict[str, Any]] = {}
-        self.records: dict[str, dict[str, Any]] = {}
-        self.flagged: dict[str, dict[str, Any]] = {}
         self.sweeps: set[str] = set()
         self.days_read: list[str] = []
+
+    def filed(self, day: str) -> list[dict[str, Any]]:
+        self.days_read.append(day)
+        return [copy.deepcopy(c) for c in self.checks.values() if c["day"] == day]
+
+    def file(self, subject_id: str, day: str, fields: Mapping[str, Any]) -> None:
+        key = f"{subject_id}:{day}"
+        self.checks.setdefault(key, {**fields, "_id": key, self.subject: subject_id, "day": day})
+
+    async def swept_through(self) -> str | None:
+        return max(self.sweeps, default=None)
+
+    async def mark_swept(self, day: str) -> None:
+        self.sweeps.add(day)
+
+
+class FakeCaseDeadlines(FakeDayBuckets):
+    """The deadline checker's case store in memory, with the store's rules (write-once keys); counts
+    what the checker reads, so tests see that it reads only the day buckets it needs."""
+
+    def __init__(self, routes: Iterable[dict[str, Any]] = ()) -> None:
+        super().__init__("case_id")
+        self.routes = {str(route["_id"]): route for route in routes}
+        self.closed: set[str] = set()
+        self.records: dict[str, dict[str, Any]] = {}
+        self.flagged: dict[str, dict[str, Any]] = {}
         self.full_scans = 0
 
     async def due(self, day: str) -> list[dict[str, Any]]:
-        self.days_read.append(day)
         routed = [{**r, "case_id": k} for k, r in self.routes.items() if r.get("deadline_check_day") == day]
-        return copy.deepcopy(routed + [c for c in self.checks.values() if c["day"] == day])
+        return copy.deepcopy(routed) + self.filed(day)
 
     async def schedule(self, case_id: str, day: str, case: Mapping[str, Any]) -> None:
-        fields = {key: case.get(key) for key in CASE_FIELDS}
-        self.checks.setdefault(f"{case_id}:{day}", {**fields, "case_id": case_id, "day": day})
+        self.file(case_id, day, {key: case.get(key) for key in CASE_FIELDS})
 
     async def route(self, case_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self.routes.get(case_id))
@@ -227,8 +258,22 @@ class FakeCaseDeadlines:
     async def unflag(self, case_id: str) -> None:
         self.flagged = {k: f for k, f in self.flagged.items() if f["case_id"] != case_id}
 
-    async def swept_through(self) -> str | None:
-        return max(self.sweeps, default=None)
 
-    async def mark_swept(self, day: str) -> None:
-        self.sweeps.add(day)
+class FakeTaskDeadlines(FakeDayBuckets):
+    """Tasks filed by day in memory: the records of a ``FakeTaskRepository`` by their
+    ``deadline_check_day``, and the checker's own filings."""
+
+    def __init__(self, tasks: FakeTaskRepository) -> None:
+        super().__init__("task_id")
+        self.tasks = tasks
+
+    async def due(self, day: str) -> list[dict[str, Any]]:
+        changes = [
+            {"_id": key, "task_id": r["task_id"]}
+            for key, r in self.tasks.records.items()
+            if r.get("deadline_check_day") == day
+        ]
+        return changes + self.filed(day)
+
+    async def schedule(self, task_id: str, day: str) -> None:
+        self.file(task_id, day, {})

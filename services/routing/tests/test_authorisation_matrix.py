@@ -44,10 +44,11 @@ from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.case_deadlines import CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig
-from ikdz_routing.app.deadline_checker import CheckDeadlines
+from ikdz_routing.app.deadline_checker import CheckDeadlines, CheckTaskDeadlines
 from ikdz_routing.app.route_case import RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest
 from ikdz_routing.bootstrap import create_app
@@ -328,13 +329,10 @@ async def world(infra: Infra, mongo_db_name: str, topic_prefix: str, tmp_path: P
             (datetime.now(SAXONY_TZ).date() - timedelta(days=2)).isoformat()
         )  # read the routes' own day buckets
         checker = CheckCaseDeadlines(store)
-        check = CheckDeadlines(
-            MongoTaskRepository(db),
-            MongoRouteRepository(db, store_only_relay()),
-            checker,
-            active,
-            lambda: datetime.now(UTC),
+        check_tasks = CheckTaskDeadlines(
+            MongoTaskRepository(db), MongoTaskDeadlines(db), MongoRouteRepository(db, store_only_relay())
         )
+        check = CheckDeadlines(check_tasks, checker, active, lambda: datetime.now(UTC))
         assert (await check()).cases_warned == len(CASES)  # every case's deadline is near
         yield World(client, app, db, issuer, everyone)
     await mongo.close()

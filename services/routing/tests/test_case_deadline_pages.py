@@ -76,15 +76,16 @@ async def case_deadline_world() -> World:
                 f"t-{case_id[2:]}", case_id=case_id, title_de=f"Prüfen {case_id}", target_date=date(2026, 12, 18)
             ),
             None,
+            check_day=None,
         )
     moved = definition(
         "t-moved", case_id="c-aug", owner_ags=AUGUSTUSBURG, pool_id="augustusburg", target_date=date(2026, 12, 18)
     )
-    await tasks.create(moved, None)
+    await tasks.create(moved, None, check_day=None)
     loaded = await tasks.load("t-moved")
     assert loaded is not None
     away = checker_change(replay(moved, []), Action.REROUTED, "Test", clock(), pool_id="wurzen", agreement_ref="ZV")
-    await tasks.append(away, moved, loaded[2], [], pool_id="augustusburg")
+    await tasks.append(away, moved, loaded[2], [], pool_id="augustusburg", check_day=None)
     report = await CheckCaseDeadlines(store)(active.current, clock())
     assert (report[Step.WARN], report[Step.ESCALATE]) == (1, 2)  # c-yellow; c-red and c-aug
 

@@ -22,10 +22,11 @@ from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.case_deadlines import CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig
-from ikdz_routing.app.deadline_checker import CheckDeadlines
+from ikdz_routing.app.deadline_checker import CheckDeadlines, CheckTaskDeadlines
 from ikdz_routing.bootstrap import create_app
 from ikdz_routing.domain.tasks import Actor, Role
 from ikdz_routing.settings import RoutingSettings
@@ -140,7 +141,8 @@ async def test_coordinator_view_bulk_actions_and_deadline_escalation(
     # and moves to the owner town's own pool; t-k2 is claimed and on time.
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
     routes, cases = MongoRouteRepository(db, store_only_relay()), CheckCaseDeadlines(MongoCaseDeadlines(db))
-    check = CheckDeadlines(MongoTaskRepository(db), routes, cases, active, FakeClock(datetime.now(UTC)))
+    tasks = CheckTaskDeadlines(MongoTaskRepository(db), MongoTaskDeadlines(db), routes)
+    check = CheckDeadlines(tasks, cases, active, FakeClock(datetime.now(UTC)))
     report = await check()
     assert (report.escalated, report.rerouted) == (1, 1)
     assert (await check()).escalated == 0  # once

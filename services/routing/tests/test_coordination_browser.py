@@ -37,11 +37,17 @@ async def as_carla(_request: Request) -> Actor:
 
 async def test_the_coordinator_page_is_accessible(browser_page_nojs: Page) -> None:
     tasks = FakeTaskRepository()
-    await tasks.create(definition("t-red", title_de="Anzeige prüfen (überfällig)", target_date=date(2026, 12, 1)), None)
     await tasks.create(
-        definition("t-yellow", title_de="Anzeige prüfen (bald fällig)", target_date=date(2026, 12, 4)), None
+        definition("t-red", title_de="Anzeige prüfen (überfällig)", target_date=date(2026, 12, 1)), None, check_day=None
     )
-    await tasks.create(definition("t-green", title_de="Anzeige prüfen", target_date=date(2026, 12, 11)), None)
+    await tasks.create(
+        definition("t-yellow", title_de="Anzeige prüfen (bald fällig)", target_date=date(2026, 12, 4)),
+        None,
+        check_day=None,
+    )
+    await tasks.create(
+        definition("t-green", title_de="Anzeige prüfen", target_date=date(2026, 12, 11)), None, check_day=None
+    )
     clock = FakeClock(datetime(2026, 12, 3, 9, tzinfo=UTC))
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
     lights = DeadlineLights(active, clock)

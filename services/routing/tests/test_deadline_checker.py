@@ -11,17 +11,21 @@ from typing import Any
 
 import pytest
 from ikdz_contracts.services import ServiceId
+from ikdz_contracts.topics import Topics
 from ikdz_platform.testing.infra import Infra
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.case_deadlines import CheckCaseDeadlines, first_deadline_check
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
-from ikdz_routing.app.deadline_checker import CheckDeadlines
-from ikdz_routing.app.tasks import Worklists
+from ikdz_routing.app.deadline_checker import CheckDeadlines, CheckTaskDeadlines
+from ikdz_routing.app.task_deadlines import check_day
+from ikdz_routing.app.tasks import ActOnTask, Worklists
 from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
+from ikdz_routing.domain.calendar import saxon_day
 from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.deadlines import Light
 from ikdz_routing.domain.tasks import (
@@ -31,6 +35,7 @@ from ikdz_routing.domain.tasks import (
     Command,
     Outcome,
     Role,
+    Task,
     TaskDefinition,
     TaskRuleError,
     TaskState,
@@ -40,7 +45,15 @@ from ikdz_routing.domain.tasks import (
 )
 from pymongo import AsyncMongoClient
 
-from .fakes import FakeCaseDeadlines, FakeClock, FakeRoutes, FakeTaskRepository, store_only_relay
+from .fakes import (
+    FakeCaseDeadlines,
+    FakeClock,
+    FakeRoutes,
+    FakeTaskDeadlines,
+    FakeTaskRepository,
+    store_only_relay,
+)
+from .test_assignment import _NoRelay
 
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
 SERVICES = ["trade-registration", "einvoice"]
@@ -93,19 +106,30 @@ def definition(task_id: str = "t1", **changes: Any) -> TaskDefinition:
 
 
 class World:
-    def __init__(self, routing: RoutingConfig) -> None:
+    """The checker over tasks in memory, the clock in hand; tasks are filed as routing files them."""
+
+    def __init__(self, routing: RoutingConfig, *, swept_through: str | None = "2026-11-27") -> None:
+        self.active = ActiveConfig(routing)
         self.tasks = FakeTaskRepository()
+        self.store = FakeTaskDeadlines(self.tasks)
+        if swept_through:
+            self.store.sweeps.add(swept_through)
         self.clock = FakeClock(datetime(2026, 11, 30, 10, tzinfo=UTC))
         self.check = CheckDeadlines(
-            self.tasks,
-            FakeRoutes({"wurzen": 30}),
+            CheckTaskDeadlines(self.tasks, self.store, FakeRoutes({"wurzen": 30})),
             CheckCaseDeadlines(FakeCaseDeadlines()),
-            ActiveConfig(routing),
+            self.active,
             self.clock,
         )
+        self.act = ActOnTask(self.tasks, Topics("t."), self.clock, _NoRelay(), self.active)
 
     def at(self, day: int, month: int = 12) -> None:
         self.clock.now = datetime(2026, month, day, 7, tzinfo=UTC)
+
+    async def request(self, requested: TaskDefinition, anchor: str | None = None) -> None:
+        """Store a requested task as ``AcceptTaskRequest`` does: filed under its first step's day."""
+        filed = check_day(Task(definition=requested), self.active.current, saxon_day(self.clock()))
+        assert await self.tasks.create(requested, anchor, check_day=filed)
 
     async def task(self, task_id: str = "t1") -> Any:
         loaded = await self.tasks.load(task_id)
@@ -115,7 +139,7 @@ class World:
 
 async def test_warn_then_escalate_then_reroute_each_once() -> None:
     world = World(config(reroute=["trade-registration"]))
-    await world.tasks.create(definition(), "a" * 64)
+    await world.request(definition(), "a" * 64)
 
     assert await world.check() == (await world.check())  # Monday: green, nothing
     assert (await world.task()).version == 0
@@ -152,13 +176,9 @@ async def test_warn_then_escalate_then_reroute_each_once() -> None:
 
 async def test_claimed_work_is_escalated_but_stays_with_its_clerk() -> None:
     world = World(config(reroute=["trade-registration"]))
-    await world.tasks.create(definition(), None)
+    await world.request(definition())
     clerk = Actor("anna", frozenset({"wurzen"}), frozenset({Role.CLERK}), WURZEN)
-    loaded = await world.tasks.load("t1")
-    assert loaded is not None
-    claim = decide(replay(loaded[0], loaded[1]), Command(Action.CLAIMED), clerk, world.clock())
-    assert claim is not None
-    await world.tasks.append(claim, loaded[0], loaded[2], [], pool_id="wurzen")
+    await world.act("t1", Command(Action.CLAIMED), clerk)
     world.at(3)
     report = await world.check()
     assert (report.warned, report.escalated, report.rerouted) == (0, 1, 0)
@@ -176,7 +196,7 @@ async def test_claimed_work_is_escalated_but_stays_with_its_clerk() -> None:
 )
 async def test_no_rerouting_without_permission_or_an_active_agreement(routing: RoutingConfig, why: str) -> None:
     world = World(routing)
-    await world.tasks.create(definition(), None)
+    await world.request(definition())
     world.at(3)
     report = await world.check()
     assert (report.escalated, report.rerouted) == (1, 0), why
@@ -185,8 +205,8 @@ async def test_no_rerouting_without_permission_or_an_active_agreement(routing: R
 
 async def test_the_legal_deadline_counts_when_it_is_earlier_and_completed_tasks_are_left_alone() -> None:
     world = World(config(reroute=[]))
-    await world.tasks.create(definition("t1", target_date=None, legal_deadline=date(2026, 12, 5)), None)
-    await world.tasks.create(definition("t2", target_date=None), None)  # no deadline at all
+    await world.request(definition("t1", target_date=None, legal_deadline=date(2026, 12, 5)))
+    await world.request(definition("t2", target_date=None))  # no deadline at all
     world.at(7)  # Monday after a legal deadline on Saturday, moved to Monday (§ 193 BGB): the due day
     report = await world.check()
     assert (report.warned, report.escalated) == (1, 0)
@@ -244,7 +264,8 @@ class CaseWorld:
         self.clock = FakeClock()
         self.active = ActiveConfig(config(reroute=["trade-registration"]))
         self.tasks = FakeTaskRepository()
-        self.check = CheckDeadlines(self.tasks, FakeRoutes(), CheckCaseDeadlines(self.store), self.active, self.clock)
+        check_tasks = CheckTaskDeadlines(self.tasks, FakeTaskDeadlines(self.tasks), FakeRoutes())
+        self.check = CheckDeadlines(check_tasks, CheckCaseDeadlines(self.store), self.active, self.clock)
         self.coordination = Coordination(Worklists(self.tasks), DeadlineLights(self.active, self.clock), self.store)
 
     async def on(self, day: int, month: int = 12) -> Any:
@@ -385,12 +406,17 @@ async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checke
     await cases.mark_swept("2026-11-29")
     clock = FakeClock(datetime(2026, 12, 3, 7, tzinfo=UTC))
     active = ActiveConfig(config(reroute=[]))
-    checkers = [CheckDeadlines(tasks, routes, CheckCaseDeadlines(cases), active, clock) for _ in range(3)]
+
+    def checker() -> CheckDeadlines:
+        check_tasks = CheckTaskDeadlines(tasks, MongoTaskDeadlines(db), routes)
+        return CheckDeadlines(check_tasks, CheckCaseDeadlines(cases), active, clock)
+
+    checkers = [checker() for _ in range(3)]
 
     reports = await asyncio.gather(*(check() for check in checkers))
     assert sum(r.cases_escalated for r in reports) == 1
     assert (await checkers[0]()).cases_escalated == 0
-    assert (await CheckDeadlines(tasks, routes, CheckCaseDeadlines(cases), active, clock)()).cases_escalated == 0
+    assert (await checker()()).cases_escalated == 0
 
     audit = await CaseAudit(tasks, cases)("c1", COORDINATOR)
     assert audit["chain_intact"], audit["problems"]

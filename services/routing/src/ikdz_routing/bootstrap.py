@@ -17,12 +17,13 @@ from ikdz_routing.adapters.config_file import ConfigFile
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_config import MongoConfigVersions
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
+from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.case_deadlines import CaseNotices, CheckCaseDeadlines
 from ikdz_routing.app.config_admin import ActiveConfig, ConfigAdmin
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
-from ikdz_routing.app.deadline_checker import CheckDeadlines
+from ikdz_routing.app.deadline_checker import CheckDeadlines, CheckTaskDeadlines
 from ikdz_routing.app.route_case import CloseCase, RouteCase
 from ikdz_routing.app.tasks import AcceptTaskRequest, ActOnTask, Worklists
 from ikdz_routing.domain.config import RoutingConfig
@@ -93,7 +94,10 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     )
     case_deadlines = MongoCaseDeadlines(runtime.db)
     runtime.on_start(case_deadlines.create_indexes)
-    check = CheckDeadlines(tasks, repository, CheckCaseDeadlines(case_deadlines), active, utc_now)
+    task_deadlines = MongoTaskDeadlines(runtime.db)
+    runtime.on_start(task_deadlines.create_indexes)
+    check_tasks = CheckTaskDeadlines(tasks, task_deadlines, repository)
+    check = CheckDeadlines(check_tasks, CheckCaseDeadlines(case_deadlines), active, utc_now)
     runtime.every("deadline-check", settings.deadline_check_seconds, check)
     app = runtime.create_app(
         title="IKDZ Routing",

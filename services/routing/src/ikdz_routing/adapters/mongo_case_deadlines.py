@@ -1,4 +1,4 @@
-"""The deadline checker's collections in MongoDB.
+"""The deadline checker's case collections in MongoDB.
 
 Every query the checker and the coordinator view run per request or per run is an equality on one
 top-level string field with an index (a route's ``deadline_check_day``, a bucket's ``day``, a step's
@@ -16,6 +16,7 @@ from ikdz_platform.inbox import insert_once
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ikdz_routing.adapters.mongo_day_buckets import MongoDayBuckets
 from ikdz_routing.app.case_deadlines import CASE_FIELDS
 
 Document = dict[str, Any]
@@ -27,25 +28,22 @@ class MongoCaseDeadlines:
         self._routes: AsyncCollection[Document] = db["routes"]
         self._closed: AsyncCollection[Document] = db["closed_routes"]
         self._steps: AsyncCollection[Document] = db["case_deadline_steps"]
-        self._checks: AsyncCollection[Document] = db["case_deadline_checks"]
         self._flags: AsyncCollection[Document] = db["case_deadline_flags"]
-        self._sweeps: AsyncCollection[Document] = db["case_deadline_sweeps"]
+        self._buckets = MongoDayBuckets(db, "case_deadline", "case_id")  # case_deadline_checks, _sweeps
 
     async def create_indexes(self) -> None:
         await self._routes.create_index("deadline_check_day", name="deadline_check_day")
         await self._steps.create_index("case_id", name="case_id")
-        await self._checks.create_index("day", name="day")
+        await self._buckets.create_indexes()
         await self._flags.create_index("pool_id", name="pool_id")
         await self._flags.create_index("case_id", name="case_id")
 
     async def due(self, day: str) -> list[Document]:
         routed = await self._routes.find({"deadline_check_day": day}, projection=_CASE_PROJECTION).to_list()
-        later = await self._checks.find({"day": day}).to_list()
-        return [{**route, "case_id": route["_id"]} for route in routed] + later
+        return [{**route, "case_id": route["_id"]} for route in routed] + await self._buckets.filed(day)
 
     async def schedule(self, case_id: str, day: str, case: Mapping[str, Any]) -> None:
-        fields = {key: case.get(key) for key in CASE_FIELDS}
-        await insert_once(self._checks, f"{case_id}:{day}", {**fields, "case_id": case_id, "day": day})
+        await self._buckets.file(case_id, day, {key: case.get(key) for key in CASE_FIELDS})
 
     async def route(self, case_id: str) -> Document | None:
         return await self._routes.find_one({"_id": case_id}, projection={"outbox": 0, "decision": 0})
@@ -77,8 +75,7 @@ class MongoCaseDeadlines:
         await self._flags.delete_many({"case_id": case_id})
 
     async def swept_through(self) -> str | None:
-        last = await self._sweeps.find_one({}, sort=[("_id", -1)])
-        return None if last is None else str(last["_id"])
+        return await self._buckets.swept_through()
 
     async def mark_swept(self, day: str) -> None:
-        await insert_once(self._sweeps, day, {})
+        await self._buckets.mark_swept(day)

@@ -1,4 +1,7 @@
-"""Tasks in MongoDB: one insert per change, keyed ``<task>:<version>``, hash-chained for the audit."""
+"""Tasks in MongoDB: one insert per change, keyed ``<task>:<version>``, hash-chained for the audit.
+
+Each record carries the day the deadline checker next looks at the task (``deadline_check_day``,
+part of the hashed record; absent when it never needs to), read by ``MongoTaskDeadlines``."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ class MongoTaskRepository:
     async def route_of(self, case_id: str) -> Document | None:
         return await self._routes.find_one({"_id": case_id}, projection={"outbox": 0})
 
-    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool:
+    async def create(self, definition: TaskDefinition, anchor: str | None, *, check_day: str | None) -> bool:
         """Store a requested task (version 0); False if it exists (a redelivered request)."""
         record = {
             "task_id": definition.task_id,
@@ -47,6 +50,7 @@ class MongoTaskRepository:
             "owner_ags": definition.owner_ags,
             "definition": definition.model_dump(mode="json"),
             "at": definition.requested_at.isoformat(),
+            **_filed(check_day),
         }
         try:
             await self.changes.insert_one({"_id": _key(definition.task_id, 0), **chained(anchor or GENESIS, record)})
@@ -64,7 +68,14 @@ class MongoTaskRepository:
         return definition, changes, str(records[-1]["hash"])
 
     async def append(
-        self, change: TaskChange, definition: TaskDefinition, prev_hash: str, outbox: list[Document], *, pool_id: str
+        self,
+        change: TaskChange,
+        definition: TaskDefinition,
+        prev_hash: str,
+        outbox: list[Document],
+        *,
+        pool_id: str,
+        check_day: str | None,
     ) -> str:
         """Insert the change; ``ConcurrentChangeError`` if another change took this version first.
 
@@ -74,6 +85,7 @@ class MongoTaskRepository:
             "case_id": definition.case_id,
             "pool_id": change.pool_id or pool_id,
             "owner_ags": definition.owner_ags,
+            **_filed(check_day),
         }
         stored = chained(prev_hash, record)
         try:
@@ -103,6 +115,10 @@ class MongoTaskRepository:
     async def of_case(self, case_id: str) -> list[Document]:
         records = await self.changes.find({"case_id": case_id}, projection={"outbox": 0}).to_list()
         return sorted(records, key=lambda r: (r["task_id"], r["version"]))
+
+
+def _filed(check_day: str | None) -> Document:
+    return {} if check_day is None else {"deadline_check_day": check_day}
 
 
 def _grouped(records: list[Document]) -> dict[str, list[Document]]:

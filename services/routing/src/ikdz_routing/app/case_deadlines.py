@@ -7,11 +7,9 @@ routing decision in the case's audit log) and never moves it.
 
 It reads only cases that can need a step: every case is filed under the day of its next step — the
 route's ``deadline_check_day`` when it is routed, then a small document ``<case>:<day>`` after each
-look — and the checker reads the buckets of the days not swept yet by equality on that day (an index
-lookup on FerretDB v1, where ranges and ``$in`` scan the collection). A day counts as swept two days
-after it, so a case filed by a clock a little behind is still found; after a pause the checker
-catches up on every day it missed. Every write is an insert (FerretDB v1 can lose one of two
-concurrent updates of a document), so replicas checking at once record each step once.
+look — and a run reads only the day buckets not swept yet (``app/day_buckets.py``, shared with the
+tasks). Every write is an insert (FerretDB v1 can lose one of two concurrent updates of a document),
+so replicas checking at once record each step once.
 """
 
 from __future__ import annotations
@@ -19,15 +17,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import structlog
 
 from ikdz_routing.app.config_admin import ActiveConfig
+from ikdz_routing.app.day_buckets import DaySweep
 from ikdz_routing.app.ports import CaseDeadlineStore, Clock
 from ikdz_routing.domain.audit import chained
-from ikdz_routing.domain.calendar import SAXONY_TZ, WorkingCalendar
+from ikdz_routing.domain.calendar import WorkingCalendar, saxon_day
 from ikdz_routing.domain.config import Escalation, RoutingConfig
 from ikdz_routing.domain.deadlines import (
     ONE_DAY,
@@ -48,9 +47,6 @@ log = structlog.get_logger(__name__)
 # What the checker and the coordinator view need of a route; copied into the day buckets and the
 # coordinator's flags, so neither reads the route document (it never changes after routing).
 CASE_FIELDS = ("owner_ags", "pool_id", "service", "file_number", "target_date", "legal_date", "audit_hash")
-# A day's bucket is read until two days after it: a replica whose clock is a little behind may still
-# file a case under the day before.
-SETTLE = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -87,10 +83,6 @@ class CaseTerms:
         return next_case_check(self.due, since, self.calendar, self.warn_days, warned=warned, escalated=escalated)
 
 
-def saxon_day(now: datetime) -> date:
-    return now.astimezone(SAXONY_TZ).date()
-
-
 def first_deadline_check(route: Mapping[str, Any], config: RoutingConfig, now: datetime) -> dict[str, str]:
     """``deadline_check_day`` of a new route: the day the checker first looks at the case (none for
     a case without deadline or without pool)."""
@@ -100,52 +92,28 @@ def first_deadline_check(route: Mapping[str, Any], config: RoutingConfig, now: d
 
 
 class CheckCaseDeadlines:
-    """One run over the day buckets not swept yet; part of the periodic deadline check."""
+    """One run over the cases filed under the day buckets not swept yet; part of the periodic
+    deadline check."""
 
     def __init__(self, store: CaseDeadlineStore) -> None:
         self._store = store
-        self._swept: date | None = None  # every bucket up to this day is done (from the store at first)
-        self._seen: set[tuple[str, str]] = set()  # (day, case) this process handled in unswept buckets
+        self._sweep = DaySweep(store, "case_id")
 
     async def __call__(self, config: RoutingConfig, now: datetime) -> Counter[Step]:
         today = saxon_day(now)
-        first = await self._first_unswept(config, today)
-        counts: Counter[Step] = Counter()
-        day = first
-        while day <= today:
-            for case in await self._store.due(day.isoformat()):
-                seen = (day.isoformat(), str(case["case_id"]))
-                if seen in self._seen:
-                    continue  # a bucket is read again until it is swept; each case in it is handled once
-                step = await self._check(case, config, today, now)
-                if step is not None:
-                    counts[step] += 1
-                self._seen.add(seen)
-            day += ONE_DAY
-        through = today - SETTLE
-        if through >= first:
-            await self._store.mark_swept(through.isoformat())
-            self._swept = through
-            self._seen = {seen for seen in self._seen if seen[0] > through.isoformat()}
-        return counts
 
-    async def _first_unswept(self, config: RoutingConfig, today: date) -> date:
-        if self._swept is None:
-            stored = await self._store.swept_through()
-            if stored is None:
-                stored = await self._file_existing_cases(config, today)
-            self._swept = date.fromisoformat(stored)
-        return self._swept + ONE_DAY
+        async def look(case: dict[str, Any]) -> list[Step]:
+            step = await self._check(case, config, today, now)
+            return [] if step is None else [step]
 
-    async def _file_existing_cases(self, config: RoutingConfig, today: date) -> str:
+        return await self._sweep(today, look, lambda: self._file_existing_cases(config, today))
+
+    async def _file_existing_cases(self, config: RoutingConfig, today: date) -> None:
         """A store never swept may hold routes from before the day buckets: file every open case with
-        a deadline under today once (one full scan per store, not per run), then start sweeping."""
+        a deadline under today."""
         for route in await self._store.open_routes():
             if CaseTerms.of(route, config) is not None:
                 await self._store.schedule(str(route["_id"]), today.isoformat(), route)
-        through = (today - SETTLE).isoformat()
-        await self._store.mark_swept(through)
-        return through
 
     async def _check(self, case: Mapping[str, Any], config: RoutingConfig, today: date, now: datetime) -> Step | None:
         """Record the case's step if it needs one today and file it under its next step's day."""

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ikdz_routing.app.case_deadlines import CaseTerms, saxon_day
+from ikdz_routing.app.case_deadlines import CaseTerms
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import CaseDeadlineStore, Clock
+from ikdz_routing.app.task_deadlines import TaskTerms
 from ikdz_routing.app.tasks import Worklists
-from ikdz_routing.domain.config import Escalation
-from ikdz_routing.domain.deadlines import Light, effective_due, light, worst
+from ikdz_routing.domain.calendar import saxon_day
+from ikdz_routing.domain.deadlines import Light, worst
 from ikdz_routing.domain.tasks import Action, Actor, Role, Task, TaskRuleError, TaskState
 
 RANK = {Light.RED: 0, Light.YELLOW: 1, Light.GREEN: 2}
@@ -96,12 +97,8 @@ class DeadlineLights:
         self._clock = clock
 
     def of(self, task: Task) -> TaskLight:
-        config = self._active.current
-        calendar = config.calendar_of_town(task.definition.owner_ags)
-        pool = config.pool(task.pool_id)
-        warn = (pool.escalation if pool else Escalation()).warn_days_before
-        due = effective_due(task.due, task.definition.legal_deadline, calendar)
-        return TaskLight(task, due, light(due, saxon_day(self._clock()), calendar, warn))
+        terms = TaskTerms.of(task, self._active.current)
+        return TaskLight(task, terms.due, terms.light(saxon_day(self._clock())))
 
     def of_case(self, case: Mapping[str, Any]) -> tuple[CaseTerms, Light] | None:
         """None for a case without deadlines."""

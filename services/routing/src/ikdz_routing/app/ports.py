@@ -20,9 +20,25 @@ class RouteRepository(Protocol):
     async def close(self, case_id: str) -> None: ...
 
 
-class CaseDeadlineStore(Protocol):
+class DayBuckets(Protocol):
+    """Work filed by the day the deadline checker next looks at it (``domain/day_buckets.py``), and
+    the days it swept for good. Days are ISO dates (``2026-12-07``)."""
+
+    async def due(self, day: str) -> list[dict[str, Any]]:
+        """What is filed under ``day``: one entry per filing, with its ``_id`` and the id of the task
+        or case (an item may be filed more than once under a day)."""
+        ...
+
+    async def swept_through(self) -> str | None:
+        """The last day whose bucket is done for good; None for a store the checker never swept."""
+        ...
+
+    async def mark_swept(self, day: str) -> None: ...
+
+
+class CaseDeadlineStore(DayBuckets, Protocol):
     """Cases filed by the day of their next deadline step, the checker's write-once records, and the
-    flags coordinators see. Days are ISO dates (``2026-12-07``)."""
+    flags coordinators see."""
 
     async def due(self, day: str) -> list[dict[str, Any]]:
         """Cases filed under ``day`` (routed with it as first check day, or scheduled for it later):
@@ -62,12 +78,6 @@ class CaseDeadlineStore(Protocol):
     async def unflag(self, case_id: str) -> None:
         """The case is closed: its flags go."""
         ...
-
-    async def swept_through(self) -> str | None:
-        """The last day whose bucket is done for good; None for a store the checker never swept."""
-        ...
-
-    async def mark_swept(self, day: str) -> None: ...
 
 
 class Clock(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from ikdz_routing.app.ports import DayBuckets
 from ikdz_routing.domain.tasks import TaskChange, TaskDefinition
 
 
@@ -25,7 +26,10 @@ class TaskNotFoundError(Exception):
 class TaskRepository(Protocol):
     async def route_of(self, case_id: str) -> dict[str, Any] | None: ...
 
-    async def create(self, definition: TaskDefinition, anchor: str | None) -> bool: ...
+    async def create(self, definition: TaskDefinition, anchor: str | None, *, check_day: str | None) -> bool:
+        """Store a requested task (version 0), filed under ``check_day`` for the deadline checker;
+        False if it exists (a redelivered request)."""
+        ...
 
     async def load(self, task_id: str) -> tuple[TaskDefinition, list[TaskChange], str] | None: ...
 
@@ -37,9 +41,11 @@ class TaskRepository(Protocol):
         outbox: list[dict[str, Any]],
         *,
         pool_id: str,
+        check_day: str | None,
     ) -> str:
-        """Store ``change`` of a task that is in ``pool_id`` (its pool before a re-routing); the new
-        record's hash. ``ConcurrentChangeError`` if another change took the version first."""
+        """Store ``change`` of a task that is in ``pool_id`` (its pool before a re-routing), filed
+        under ``check_day``, the day the deadline checker next looks at the task (None: never); the
+        new record's hash. ``ConcurrentChangeError`` if another change took the version first."""
         ...
 
     async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -47,7 +53,21 @@ class TaskRepository(Protocol):
         ...
 
     async def unfinished(self) -> dict[str, list[dict[str, Any]]]:
-        """Every record of each task that is not completed, by task, in version order."""
+        """Every record of each task that is not completed, by task, in version order: a full scan,
+        for a store the deadline checker never swept only."""
         ...
 
     async def of_case(self, case_id: str) -> list[dict[str, Any]]: ...
+
+
+class TaskDeadlineStore(DayBuckets, Protocol):
+    """Tasks filed by the day of their next deadline step: each task change record carries the day
+    (``deadline_check_day``), and the checker files a task again where no change of it does."""
+
+    async def due(self, day: str) -> list[dict[str, Any]]:
+        """The filings under ``day``: ``task_id`` of change records and of the checker's filings."""
+        ...
+
+    async def schedule(self, task_id: str, day: str) -> None:
+        """File the task under ``day``; once, however many checkers do it."""
+        ...

@@ -16,9 +16,10 @@ from ikdz_platform.outbox import outbox_entry
 
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, Notifier
+from ikdz_routing.app.task_deadlines import check_day
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError, TaskRepository
 from ikdz_routing.domain.assignment import assignment_problem, pick_assignee
-from ikdz_routing.domain.calendar import SAXONY_TZ
+from ikdz_routing.domain.calendar import SAXONY_TZ, saxon_day
 from ikdz_routing.domain.config import Pool
 from ikdz_routing.domain.deadlines import deadline_after
 from ikdz_routing.domain.tasks import (
@@ -82,7 +83,9 @@ class AcceptTaskRequest:
             requested_at=event.time,
             target_date=self._target(request, event.time),
         )
-        if not await self._repository.create(definition, route.get("audit_hash")):
+        config, today = self._active.current, saxon_day(self._clock())
+        filed = check_day(Task(definition=definition), config, today)
+        if not await self._repository.create(definition, route.get("audit_hash"), check_day=filed):
             return False
         pool = self._active.current.pool(definition.pool_id)
         if pool is not None and pool.assign_on_arrival:
@@ -101,6 +104,7 @@ class AcceptTaskRequest:
         if picked is None or loaded is None or loaded[1]:
             return  # nobody fits, or someone acted already
         member, reason = picked
+        now = self._clock()
         change = TaskChange(
             task_id=definition.task_id,
             version=1,
@@ -109,10 +113,11 @@ class AcceptTaskRequest:
             acting_ags=pool.processing_ags,
             assignee=member.staff_id,
             reason=reason,
-            at=self._clock(),
+            at=now,
         )
+        filed = check_day(evolve(Task(definition=definition), change), self._active.current, saxon_day(now))
         with suppress(ConcurrentChangeError):
-            await self._repository.append(change, definition, loaded[2], [], pool_id=pool.id)
+            await self._repository.append(change, definition, loaded[2], [], pool_id=pool.id, check_day=filed)
 
     def _target(self, request: TaskRequested, requested_at: datetime) -> date | None:
         """The requester's due day, else the service's task target in the owner town's working days."""
@@ -154,7 +159,8 @@ class ActOnTask:
             if task.pool_id not in actor.pools:
                 raise TaskNotFoundError(task_id)  # invisible tasks do not exist for the actor
             actor = self._acting_for_pool(actor, task.pool_id)
-            change = decide(task, command, actor, self._clock())
+            now = self._clock()
+            change = decide(task, command, actor, now)
             if change is None:
                 return ActResult(task, changed=False)
             if change.action in {Action.CLAIMED, Action.ASSIGNED, Action.HANDED_OVER} and change.assignee:
@@ -162,13 +168,17 @@ class ActOnTask:
                 if problem:
                     raise TaskRuleError("invalid", problem)
             outbox = self._completion(definition, change, actor) if change.action is Action.COMPLETED else []
+            after = evolve(task, change)
+            filed = check_day(after, self._active.current, saxon_day(now))  # released overdue work: today
             try:
-                await self._repository.append(change, definition, last_hash, outbox, pool_id=task.pool_id)
+                await self._repository.append(
+                    change, definition, last_hash, outbox, pool_id=task.pool_id, check_day=filed
+                )
             except ConcurrentChangeError:
                 continue  # someone acted first: decide again on the new state
             if outbox:
                 self._relay.notify()
-            return ActResult(evolve(task, change), changed=True)
+            return ActResult(after, changed=True)
         raise ConcurrentChangeError(task_id)
 
     def _acting_for_pool(self, actor: Actor, pool_id: str) -> Actor:
