@@ -7,6 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+from ikdz_contracts.cloudevents import CloudEvent, new_event
+from ikdz_contracts.events import TaskOutcome, TaskRequested
+from ikdz_contracts.services import ServiceId
+from ikdz_routing.app.tasks import AcceptTaskRequest
+from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.tasks import Action, Actor, Command, Role, TaskState
 
 from .test_deadline_checker import WURZEN, World, config, definition
@@ -133,3 +139,43 @@ async def test_a_task_with_no_pool_to_move_to_is_looked_at_again_each_day() -> N
     assert (await world.task()).pool_id == "augustusburg"
     await run_on(world, 6)
     assert world.tasks.loaded == []  # moved once: nothing more to look at
+
+
+def event(task_id: str, at: datetime) -> CloudEvent[TaskRequested]:
+    requested = TaskRequested(
+        task_id=task_id,
+        case_id="c1",
+        service=ServiceId.TRADE_REGISTRATION,
+        owner_ags=WURZEN,
+        pool_id="wurzen",
+        kind="gewerbe.check",
+        title_de="Prüfen",
+        instructions_de="Bitte prüfen.",
+        outcomes=[TaskOutcome(code="ok", label_de="In Ordnung")],
+    )
+    return new_event(requested, source="urn:ikdz:test", subject="c1", ownerags=WURZEN, time=at)
+
+
+@pytest.mark.parametrize("assign_on_arrival", [False, True])
+async def test_every_writer_files_the_task_under_the_day_of_its_next_step(assign_on_arrival: bool) -> None:
+    raw = config(reroute=["trade-registration"]).model_dump(mode="json")
+    raw["pools"][0] |= {"assign_on_arrival": assign_on_arrival, "members": [{"staff_id": "anna", "roles": ["clerk"]}]}
+    world = World(RoutingConfig.model_validate(raw))
+    world.tasks.routes["c1"] = {"_id": "c1", "owner_ags": WURZEN, "service": "trade-registration", "pool_id": "wurzen"}
+
+    def filed() -> list[str | None]:
+        return [r.get("deadline_check_day") for r in world.tasks.records.values()]
+
+    # Requested Monday 30.11.: two working days' target, Wednesday 2.12.; yellow from Tuesday.
+    assert await AcceptTaskRequest(world.tasks, world.active, world.clock)(event("t1", world.clock()))
+    assert filed() == ["2026-12-01"] * (2 if assign_on_arrival else 1)  # assigned on arrival: the same day
+    if not assign_on_arrival:
+        await world.act("t1", Command(Action.CLAIMED), CLERK)
+        assert filed() == ["2026-12-01", "2026-12-01"]
+    await run_on(world, 1)
+    assert filed()[-1] == "2026-12-03"  # warned: the first red day
+    world.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    await world.act("t1", Command(Action.COMPLETED, outcome="ok", reason="geprüft"), CLERK)
+    assert filed()[-1] is None  # done: never again
+    report = await run_on(world, 3)  # the warning's filing still names Thursday: one look, nothing to do
+    assert (report, world.tasks.loaded, world.store.checks) == (type(report)(), ["t1"], {})
