@@ -1,24 +1,29 @@
-"""Case deadline benchmark: what the deadline checker's case part and the coordinator view read per
-run, before and after the day buckets, as the number of open cases grows.
+"""Deadline benchmark: what the deadline checker's case and task parts and the coordinator view read
+per run, before and after the day buckets, as the number of open cases and open tasks grows.
 
 Starts its own FerretDB (v1, SQLite backend, the project's patched build) on a free loopback port in
 a temporary directory and, for each ``--sizes`` N, fills a fresh database with N routes as
 ``RouteCase`` stores them (routing decision included, a legal limit 10 working days after the
-target, one in ten closed). Then it times
+target, one in ten closed), and another with N tasks as routing stores them (the request, half of
+them claimed, one in ten completed, each record filed under the day of the task's next step). Then
+it times
 
-- *before* (up to commit 79230b5, one run of the checker and one coordinator view each read every
-  open route and every step record): ``open_routes()`` plus all of ``case_deadline_steps``;
-- *after*, checker: the first run of a day (the three unsettled day buckets, and the cases due
-  that day warned or escalated) and the later runs of the same day (two buckets, nothing new);
+- *before*, cases (up to commit 79230b5, one run of the checker and one coordinator view each read
+  every open route and every step record): ``open_routes()`` plus all of ``case_deadline_steps``;
+- *before*, tasks (up to commit 3f95868, every run read every unfinished task's records and replayed
+  each to decide its steps): ``unfinished()`` and the same replay and decision, without the writes;
+- *after*, checker: the first run of a day (the three unsettled day buckets, and the cases or tasks
+  due that day warned, escalated or re-routed) and the later runs of the same day (two buckets,
+  nothing new);
 - *after*, coordinator view: ``Coordination.overview`` for one pool's coordinator (the flags of her
   pool by an indexed equality, a closed check per flagged case).
 
-``--due-per-day`` cases reach their warning day on each measured day, whatever N; the others are
-due later. A time that grows with N reads every open case; one that follows the cases due per day
-does not.
+``--due-per-day`` cases and tasks reach their warning day on each measured day, whatever N; the
+others are due later. A time that grows with N reads every open case or task; one that follows
+what is due per day does not.
 
-Run: ``uv run python bench/case_deadlines.py [--sizes 1000,10000 --due-per-day 50 --repeat 5]``.
-Only 127.0.0.1 is contacted.
+Run: ``uv run python bench/case_deadlines.py [--sizes 1000,10000 --due-per-day 50 --repeat 5
+--parts cases,tasks]``. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -29,24 +34,40 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.services import ServiceId
 from ikdz_platform.localinfra import LocalFerretDB
 from ikdz_platform.logs import configure_logging
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
+from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
 from ikdz_routing.adapters.mongo_tasks import MongoTaskRepository
 from ikdz_routing.app.case_deadlines import CheckCaseDeadlines, first_deadline_check
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.coordination import Coordination, DeadlineLights
+from ikdz_routing.app.deadline_checker import CheckTaskDeadlines
+from ikdz_routing.app.task_deadlines import TaskTerms, check_day
 from ikdz_routing.app.tasks import Worklists
 from ikdz_routing.domain.audit import GENESIS, record_hash
 from ikdz_routing.domain.config import RoutingConfig
-from ikdz_routing.domain.tasks import Actor, Role
+from ikdz_routing.domain.tasks import (
+    Action,
+    Actor,
+    Command,
+    Outcome,
+    Role,
+    Task,
+    TaskChange,
+    TaskDefinition,
+    decide,
+    evolve,
+    replay,
+)
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -54,6 +75,8 @@ Document = dict[str, Any]
 WURZEN, AUGUSTUSBURG = "14729410", "14522020"
 POOLS = {"wurzen": WURZEN, "augustusburg": AUGUSTUSBURG}
 FIRST_DAY = date(2026, 12, 1)  # the checker's runs: 1 to 4 December 2026
+REQUESTED_AT = datetime(2026, 11, 2, 9, tzinfo=UTC)
+ANCHOR = "a" * 64  # the routing decision's hash a task's chain hangs off
 COORDINATOR = Actor("carla", frozenset({"wurzen"}), frozenset({Role.COORDINATOR}), WURZEN)
 
 
@@ -98,9 +121,10 @@ async def timed(operation: Callable[[], Awaitable[object]], repeat: int) -> floa
     return (time.perf_counter() - started) / repeat
 
 
-async def measure_size(db: AsyncDatabase[Document], n: int, due_per_day: int, repeat: int) -> dict[str, float]:
-    """Seconds per run of each read, after four days of checker runs."""
-    active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
+async def measure_cases(
+    db: AsyncDatabase[Document], active: ActiveConfig, n: int, due_per_day: int, repeat: int
+) -> dict[str, float]:
+    """Seconds per run of each case read, after four days of checker runs."""
     store = MongoCaseDeadlines(db)
     await store.create_indexes()
     await db["routes"].create_index("pool_id", name="pool_id")
@@ -131,22 +155,128 @@ async def measure_size(db: AsyncDatabase[Document], n: int, due_per_day: int, re
         steady_runs.append(await timed(run_check, repeat))
     seconds = {
         "before: one checker run's case reads": await timed(before, repeat),
-        "after: checker, first run of a day": sum(first_runs) / len(first_runs),
-        "after: checker, later runs of the day": sum(steady_runs) / len(steady_runs),
+        "after: checker cases, first run of a day": sum(first_runs) / len(first_runs),
+        "after: checker cases, later runs of the day": sum(steady_runs) / len(steady_runs),
         "before: one coordinator view's case reads": await timed(before, repeat),
         "after: one coordinator view (one pool)": await timed(lambda: coordination.overview(COORDINATOR), repeat),
     }
     flagged = len((await coordination.overview(COORDINATOR)).cases)
-    print(f"  N={n:>6}  {steps} steps recorded in 4 days, {flagged} flagged open cases in the pool", flush=True)
+    print(f"  N={n:>6}  cases: {steps} steps recorded in 4 days, {flagged} flagged open cases in the pool", flush=True)
     return seconds
 
 
-async def measure(uri: str, sizes: Sequence[int], due_per_day: int, repeat: int) -> dict[int, dict[str, float]]:
+class InMemoryBacklog:
+    """The open cases per pool a re-routing decision reads: routing keeps them in memory
+    (``MongoRouteRepository``), so they cost the checker no store read; none here."""
+
+    async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
+        return dict.fromkeys(pool_ids, 0)
+
+
+def task_definitions(n: int, due_per_day: int, config: RoutingConfig) -> list[TaskDefinition]:
+    """``n`` einvoice tasks requested on 2 November: ``due_per_day`` of them reach their warning day
+    on each of the four measured days, the others later."""
+    calendar = config.calendar_of_town(WURZEN)
+    found = []
+    for i in range(n):
+        days = 1 + i % 4 if i < 4 * due_per_day else 20 + i % 40  # working days after 1 December
+        pool_id = "wurzen" if i % 2 else "augustusburg"
+        found.append(
+            TaskDefinition(
+                task_id=f"task-{i:07d}",
+                case_id=f"case-{i:07d}",
+                service=ServiceId.EINVOICE,
+                owner_ags=POOLS[pool_id],
+                pool_id=pool_id,
+                kind="einvoice.review",
+                title_de="Rechnung prüfen",
+                instructions_de="Bitte die Rechnung sachlich prüfen.",
+                outcomes=(Outcome(code="ok", label_de="Sachlich richtig"),),
+                requested_at=REQUESTED_AT,
+                target_date=calendar.add_working_days(FIRST_DAY, days),
+            )
+        )
+    return found
+
+
+async def store_task(tasks: MongoTaskRepository, definition: TaskDefinition, config: RoutingConfig, i: int) -> None:
+    """Request the task as ``AcceptTaskRequest`` does; every other one claimed (its clerk keeps it when
+    overdue, the open ones move to the partner pool), one in ten completed."""
+    today = REQUESTED_AT.date()
+    task = Task(definition=definition)
+    await tasks.create(definition, ANCHOR, check_day=check_day(task, config, today))
+    clerk = Actor("anna", frozenset({definition.pool_id}), frozenset({Role.CLERK}), definition.owner_ags)
+    commands = [Command(Action.CLAIMED)] if i % 2 else []
+    if i % 10 == 9:
+        commands.append(Command(Action.COMPLETED, outcome="ok", reason="geprüft"))
+    loaded = await tasks.load(definition.task_id)
+    assert loaded is not None
+    last_hash = loaded[2]
+    for command in commands:
+        change = decide(task, command, clerk, REQUESTED_AT)
+        assert change is not None
+        task = evolve(task, change)
+        last_hash = await tasks.append(
+            change, definition, last_hash, [], pool_id=task.pool_id, check_day=check_day(task, config, today)
+        )
+
+
+async def measure_tasks(
+    db: AsyncDatabase[Document], active: ActiveConfig, n: int, due_per_day: int, repeat: int
+) -> dict[str, float]:
+    """Seconds per run of the task part, after four days of checker runs."""
+    tasks, store = MongoTaskRepository(db), MongoTaskDeadlines(db)
+    await tasks.create_indexes()
+    await store.create_indexes()
+    definitions = task_definitions(n, due_per_day, active.current)
+    for start in range(0, n, 64):
+        chunk = range(start, min(start + 64, n))
+        await asyncio.gather(*(store_task(tasks, definitions[i], active.current, i) for i in chunk))
+    await store.mark_swept((FIRST_DAY - timedelta(days=3)).isoformat())
+    clock = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
+
+    async def before() -> None:
+        """The old task part of a run: every unfinished task's records, replayed, its steps decided."""
+        today = clock[0].date()
+        for records in (await tasks.unfinished()).values():
+            definition = TaskDefinition.model_validate(records[0]["definition"])
+            task = replay(definition, [TaskChange.model_validate(r) for r in records[1:]])
+            TaskTerms.of(task, active.current).steps(today)
+
+    check = CheckTaskDeadlines(tasks, store, InMemoryBacklog())
+
+    async def run_check() -> None:
+        await check(active.current, clock[0])
+
+    first_runs, steady_runs, steps = [], [], 0
+    for offset in range(4):
+        clock[0] = datetime(2026, 12, 1 + offset, 8, tzinfo=UTC)
+        started = time.perf_counter()
+        steps += sum((await check(active.current, clock[0])).values())
+        first_runs.append(time.perf_counter() - started)
+        steady_runs.append(await timed(run_check, repeat))
+    print(f"  N={n:>6}  tasks: {steps} steps recorded in 4 days", flush=True)
+    return {
+        "before: one checker run's task reads": await timed(before, repeat),
+        "after: checker tasks, first run of a day": sum(first_runs) / len(first_runs),
+        "after: checker tasks, later runs of the day": sum(steady_runs) / len(steady_runs),
+    }
+
+
+async def measure(
+    uri: str, sizes: Sequence[int], parts: Sequence[str], due_per_day: int, repeat: int
+) -> dict[int, dict[str, float]]:
     client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
-    results = {}
+    active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
+    results: dict[int, dict[str, float]] = {}
     try:
         for n in sizes:
-            results[n] = await measure_size(client[f"bench_case_deadlines_{n}"], n, due_per_day, repeat)
+            results[n] = {}
+            if "cases" in parts:
+                db = client[f"bench_case_deadlines_{n}"]
+                results[n] |= await measure_cases(db, active, n, due_per_day, repeat)
+            if "tasks" in parts:
+                results[n] |= await measure_tasks(client[f"bench_task_deadlines_{n}"], active, n, due_per_day, repeat)
             for label, seconds in results[n].items():
                 print(f"  N={n:>6}  {label:<44}{1000 * seconds:9.1f} ms", flush=True)
     finally:
@@ -156,18 +286,22 @@ async def measure(uri: str, sizes: Sequence[int], due_per_day: int, repeat: int)
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="1000,10000", help="open cases to measure at, ascending")
-    parser.add_argument("--due-per-day", type=int, default=50, help="cases reaching their warning day per day")
+    parser.add_argument("--sizes", default="1000,10000", help="open cases and open tasks to measure at, ascending")
+    parser.add_argument(
+        "--due-per-day", type=int, default=50, help="cases and tasks reaching their warning day per day"
+    )
+    parser.add_argument("--parts", default="cases,tasks", help="what to measure: cases, tasks or both")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each timed run per size")
     args = parser.parse_args(argv)
     configure_logging("bench", level="ERROR", json=False)  # not a line per warned case
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-case-deadlines-"))
     server = LocalFerretDB(data_dir)
-    print(f"Case deadline benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per run", flush=True)
+    print(f"Deadline benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per run", flush=True)
     try:
         server.start()
-        results = asyncio.run(measure(server.uri, sizes, args.due_per_day, args.repeat))
+        results = asyncio.run(measure(server.uri, sizes, parts, args.due_per_day, args.repeat))
     except KeyboardInterrupt:
         print("!! interrupted")
         return 1
@@ -175,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
     first, last = sizes[0], sizes[-1]
-    print(f"\n  growth from N={first} to N={last} (×{last / first:g} open cases):")
+    print(f"\n  growth from N={first} to N={last} (×{last / first:g} open cases or tasks):")
     for label, seconds in results[last].items():
         print(f"    {label:<44}×{seconds / results[first][label]:>6.1f}")
     return 0
