@@ -83,11 +83,11 @@ class AcceptTaskRequest:
             requested_at=event.time,
             target_date=self._target(request, event.time),
         )
-        config, today = self._active.current, saxon_day(self._clock())
-        filed = check_day(Task(definition=definition), config, today)
+        config = self._active.current
+        filed = check_day(Task(definition=definition), config, saxon_day(self._clock()))
         if not await self._repository.create(definition, route.get("audit_hash"), check_day=filed):
             return False
-        pool = self._active.current.pool(definition.pool_id)
+        pool = config.pool(definition.pool_id)
         if pool is not None and pool.assign_on_arrival:
             await self._assign_on_arrival(pool, definition)
         return True
