@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+DUPLICATE_KEY = 11000  # MongoDB's error code for a unique index refusing a write
 
 
 async def insert_once(collection: AsyncCollection[dict[str, Any]], key: str, document: dict[str, Any]) -> bool:
@@ -22,3 +24,19 @@ async def insert_once(collection: AsyncCollection[dict[str, Any]], key: str, doc
     except DuplicateKeyError:
         return False
     return True
+
+
+async def insert_many_once(collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]) -> set[Any]:
+    """Insert ``documents`` with one round trip; returns the ids inserted, without those recorded
+    before (their ``_id`` or another unique key exists: a redelivery). Other write errors raise."""
+    if not documents:
+        return set()
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as error:
+        errors = error.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        refused = {e["index"] for e in errors}
+        return {doc["_id"] for index, doc in enumerate(documents) if index not in refused}
+    return {doc["_id"] for doc in documents}

@@ -34,15 +34,14 @@ from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
 from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
 
+from ikdz_platform.inbox import insert_many_once
 from ikdz_platform.producer import OutgoingMessage
 
 log = structlog.get_logger(__name__)
 
 OUTBOX_PUBLISHED = Counter("ikdz_outbox_published_total", "Events the outbox relay published", ["topic"])
 OUTBOX_ERRORS = Counter("ikdz_outbox_errors_total", "Failed outbox relay passes")
-DUPLICATE_KEY = 11000
 
 Document = dict[str, Any]
 T = TypeVar("T")
@@ -339,16 +338,8 @@ class OutboxBatchWriter:
             {**doc, "outbox": list(entries), "outbox_pending": False, "outbox_batch": batch_id}
             for doc, entries in items
         ]
-        inserted = docs
-        if docs:
-            try:
-                await self.collection.insert_many(docs, ordered=False)
-            except BulkWriteError as error:
-                errors = error.details.get("writeErrors", [])
-                if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                    raise
-                duplicates = {e["index"] for e in errors}
-                inserted = [doc for index, doc in enumerate(docs) if index not in duplicates]
+        stored = await insert_many_once(self.collection, docs)
+        inserted = [doc for doc in docs if doc["_id"] in stored]
         await self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
         return {doc["_id"] for doc in inserted}
 

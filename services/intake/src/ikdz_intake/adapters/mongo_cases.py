@@ -7,12 +7,11 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from ikdz_platform.inbox import insert_once
-from ikdz_platform.outbox import DUPLICATE_KEY, new_document_outbox
+from ikdz_platform.inbox import insert_many_once, insert_once
+from ikdz_platform.outbox import new_document_outbox
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 from pymongo.errors import DuplicateKeyError as MongoDuplicateKeyError
 
 from ikdz_intake.app.ports import DuplicateKeyError
@@ -108,17 +107,7 @@ class MongoCaseRepository:
             for case_id, entry, event_id in items
             if case_id in known
         ]
-        if not docs:
-            return set()
-        try:
-            await self._statuses.insert_many(docs, ordered=False)
-        except BulkWriteError as error:
-            errors = error.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            refused = {e["index"] for e in errors}
-            return {doc["_id"] for index, doc in enumerate(docs) if index not in refused}
-        return {doc["_id"] for doc in docs}
+        return {str(key) for key in await insert_many_once(self._statuses, docs)}
 
     async def _known_cases(self, case_ids: set[str]) -> set[str]:
         """The ids of stored cases among ``case_ids``; a case once seen stays known (cases are never

@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bson import Binary
-from ikdz_platform.inbox import insert_once
-from ikdz_platform.outbox import DUPLICATE_KEY, OutboxRelay
+from ikdz_platform.inbox import insert_many_once, insert_once
+from ikdz_platform.outbox import OutboxRelay
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from ikdz_trade_registration.app.ports import Document, StoredDocument
 from ikdz_trade_registration.domain.flow import RegisterChange
@@ -115,13 +114,7 @@ class MongoDocuments:
             }
             for document in documents
         ]
-        if not docs:
-            return
-        try:
-            await self._documents.insert_many(docs, ordered=False)
-        except BulkWriteError as error:
-            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
-                raise
+        await insert_many_once(self._documents, docs)  # stored before: a redelivered step
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         doc = await self._documents.find_one({"_id": document_id, "case_id": case_id})
