@@ -26,11 +26,14 @@ async def insert_once(collection: AsyncCollection[dict[str, Any]], key: str, doc
     return True
 
 
-async def insert_many_once(collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]) -> set[Any]:
-    """Insert ``documents`` with one round trip; returns the ids inserted, without those recorded
-    before (their ``_id`` or another unique key exists: a redelivery). Other write errors raise."""
+async def insert_many_once(
+    collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert ``documents`` with one round trip; returns those inserted, without those recorded
+    before (their ``_id`` or another unique key exists: a redelivery, also twice in one batch).
+    Other write errors raise."""
     if not documents:
-        return set()
+        return []
     try:
         await collection.insert_many(documents, ordered=False)
     except BulkWriteError as error:
@@ -38,5 +41,5 @@ async def insert_many_once(collection: AsyncCollection[dict[str, Any]], document
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
         refused = {e["index"] for e in errors}
-        return {doc["_id"] for index, doc in enumerate(documents) if index not in refused}
-    return {doc["_id"] for doc in documents}
+        return [doc for index, doc in enumerate(documents) if index not in refused]
+    return documents

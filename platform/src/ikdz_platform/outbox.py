@@ -338,8 +338,7 @@ class OutboxBatchWriter:
             {**doc, "outbox": list(entries), "outbox_pending": False, "outbox_batch": batch_id}
             for doc, entries in items
         ]
-        stored = await insert_many_once(self.collection, docs)
-        inserted = [doc for doc in docs if doc["_id"] in stored]
+        inserted = await insert_many_once(self.collection, docs)
         await self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
         return {doc["_id"] for doc in inserted}
 

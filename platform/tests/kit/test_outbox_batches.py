@@ -96,6 +96,19 @@ async def test_documents_stored_before_are_skipped_with_their_events(db: Any, to
     assert await writer.insert_many([]) == set()
 
 
+async def test_a_document_twice_in_one_batch_is_stored_and_sent_once(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender)
+    writer = relay.batch_writer(cases)
+
+    stored = await writer.insert_many([_item(topic, "h1", "first copy"), _item(topic, "h1", "second copy")])
+    await relay.run_once()
+
+    assert stored == {"h1"}
+    assert _sent_messages(sender) == [(b"h1", "first copy")]
+
+
 class HangingSender:
     """A broker connection that never answers: the relay holding the batch is as good as dead."""
 

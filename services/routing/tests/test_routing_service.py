@@ -124,12 +124,14 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
         "c2",
     }
     assert await repository.insert_many([({"_id": "c0", "pool_id": "wurzen"}, [])]) == set(), "routed before"
+    twice = [({"_id": "c3", "pool_id": "wurzen"}, []), ({"_id": "c3", "pool_id": "augustusburg"}, [])]
+    assert await repository.insert_many(twice) == {"c3"}, "twice in one batch: the first copy counts"
 
     await repository.close("c1")
     await repository.close("c1")  # a redelivered final status
     await repository.close("unknown")
 
-    assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 2, "augustusburg": 0}
+    assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 3, "augustusburg": 0}
     await mongo.close()
 
 

@@ -107,7 +107,7 @@ class MongoCaseRepository:
             for case_id, entry, event_id in items
             if case_id in known
         ]
-        return {str(key) for key in await insert_many_once(self._statuses, docs)}
+        return {str(doc["_id"]) for doc in await insert_many_once(self._statuses, docs)}
 
     async def _known_cases(self, case_ids: set[str]) -> set[str]:
         """The ids of stored cases among ``case_ids``; a case once seen stays known (cases are never

@@ -84,9 +84,11 @@ class MongoRouteRepository:
     async def insert_many(self, routes: Sequence[tuple[Document, list[Document]]]) -> set[str]:
         async with self._backlog_lock:
             stored = await self._writer.insert_many(routes)
-            for route, _ in routes:
-                if route["_id"] in stored:
-                    self._adjust(route.get("pool_id"), +1)
+            pools: dict[str, str | None] = {}
+            for route, _ in routes:  # a case twice in the batch: its first copy is the one stored
+                pools.setdefault(route["_id"], route.get("pool_id"))
+            for case_id in stored:
+                self._adjust(pools[case_id], +1)
         return stored
 
     async def close(self, case_id: str) -> None:
