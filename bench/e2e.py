@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -66,13 +66,17 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 def case_body(n: int) -> dict[str, Any]:
-    """A valid trade-registration case (the payload contract); it varies so every request has its own fingerprint."""
+    """A valid trade-registration case (the payload contract) of a holder of its own: one person
+    with thousands of businesses would make every notice read all of them in the register."""
+    person = gewerbe_payload()["persons"][0]
+    born = date(1950, 1, 1) + timedelta(days=n % 18_000)
     return {
         "service": "trade-registration",
         "owner_ags": OWNER_AGS[n % 2],
         "applicant": {"kind": "natural_person", "name": "Erika Mustermann", "email": "erika@example.org"},
         "payload": gewerbe_payload(
             owner_ags=OWNER_AGS[n % 2],
+            persons=[{**person, "date_of_birth": born.isoformat()}],
             establishment={
                 "address": {**SITES[OWNER_AGS[n % 2]], "house_number": str(n)},
                 "trade_name": f"Webdesign {n}",
