@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ikdz_platform.inbox import insert_once
+from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -66,10 +67,7 @@ class MongoCaseDeadlines:
         await insert_once(self._flags, key, record)
 
     async def flags(self, pool_ids: Iterable[str]) -> list[Document]:
-        # One equality query per pool: ``$in`` is not pushed down to the index.
-        return [
-            flag for pool_id in sorted(set(pool_ids)) for flag in await self._flags.find({"pool_id": pool_id}).to_list()
-        ]
+        return await find_each(self._flags, "pool_id", pool_ids)
 
     async def unflag(self, case_id: str) -> None:
         await self._flags.delete_many({"case_id": case_id})

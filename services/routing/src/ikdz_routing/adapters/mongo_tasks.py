@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ikdz_platform.outbox import new_document_outbox
+from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -97,14 +98,18 @@ class MongoTaskRepository:
         return str(stored["hash"])
 
     async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
-        """All change records of the tasks that are or were in these pools, grouped by task, in version order."""
-        records = await self.changes.find({"pool_id": {"$in": list(pool_ids)}}, projection={"outbox": 0}).to_list()
+        """All change records of the tasks that are or were in these pools, grouped by task, in version order.
+
+        Equality queries per pool and per task (``find_each``): with ``$in`` FerretDB v1 read the whole
+        collection on every worklist page.
+        """
+        records = await find_each(self.changes, "pool_id", pool_ids, projection={"outbox": 0})
         # A task re-routed into these pools has its first records filed under the pool it came from.
-        incomplete = list({r["task_id"] for r in records} - {r["task_id"] for r in records if r["version"] == 0})
+        incomplete = {r["task_id"] for r in records} - {r["task_id"] for r in records if r["version"] == 0}
         if incomplete:
             seen = {r["_id"] for r in records}
-            earlier = self.changes.find({"task_id": {"$in": incomplete}}, projection={"outbox": 0})
-            records += [r for r in await earlier.to_list() if r["_id"] not in seen]
+            earlier = await find_each(self.changes, "task_id", incomplete, projection={"outbox": 0})
+            records += [r for r in earlier if r["_id"] not in seen]
         return _grouped(records)
 
     async def unfinished(self) -> dict[str, list[Document]]:

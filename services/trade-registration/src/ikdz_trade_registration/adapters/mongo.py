@@ -19,6 +19,7 @@ from typing import Any
 from bson import Binary
 from ikdz_platform.inbox import insert_many_once, insert_once
 from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -57,14 +58,15 @@ class MongoRegister:
         await self._registrations.create_index("holder_key", name="holder_key")
 
     async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
-        """One equality query per key and id, at once: FerretDB v1 uses its indexes only for those (an
-        ``$or`` of ``$in`` reads the whole collection, on every work item)."""
-        by_holder = [self._registrations.find({"holder_key": key}).to_list() for key in holder_keys]
-        by_id = [self._registrations.find({"_id": rid}).to_list() for rid in registration_ids]
+        """Equality queries per key and id (``find_each``): an ``$or`` of ``$in`` made FerretDB v1 read
+        the whole collection on every work item."""
+        by_holder, by_id = await asyncio.gather(
+            find_each(self._registrations, "holder_key", holder_keys),
+            find_each(self._registrations, "_id", registration_ids),
+        )
         found: dict[Any, Document] = {}
-        for docs in await asyncio.gather(*by_holder, *by_id):
-            for doc in docs:
-                found.setdefault(doc["_id"], doc)
+        for doc in [*by_holder, *by_id]:
+            found.setdefault(doc["_id"], doc)
         return [_registration(doc) for doc in found.values()]
 
     async def get(self, registration_id: str) -> Registration | None:
