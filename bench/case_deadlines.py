@@ -34,7 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,28 @@ async def timed(operation: Callable[[], Awaitable[object]], repeat: int) -> floa
     return (time.perf_counter() - started) / repeat
 
 
+async def four_days(
+    check: Callable[[RoutingConfig, datetime], Awaitable[Mapping[Any, int]]],
+    active: ActiveConfig,
+    clock: list[datetime],
+    repeat: int,
+) -> tuple[list[float], list[float], int]:
+    """Four days of checker runs at 08:00 (``clock`` is advanced): seconds of each day's first run,
+    mean seconds of ``repeat`` later runs that day, and the steps recorded."""
+    first_runs, steady_runs, steps = [], [], 0
+
+    async def run_check() -> None:
+        await check(active.current, clock[0])
+
+    for offset in range(4):
+        clock[0] = datetime(2026, 12, 1 + offset, 8, tzinfo=UTC)
+        started = time.perf_counter()
+        steps += sum((await check(active.current, clock[0])).values())
+        first_runs.append(time.perf_counter() - started)
+        steady_runs.append(await timed(run_check, repeat))
+    return first_runs, steady_runs, steps
+
+
 async def measure_cases(
     db: AsyncDatabase[Document], active: ActiveConfig, n: int, due_per_day: int, repeat: int
 ) -> dict[str, float]:
@@ -142,17 +164,8 @@ async def measure_cases(
     clock = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
     check = CheckCaseDeadlines(store)
 
-    async def run_check() -> None:
-        await check(active.current, clock[0])
-
     coordination = Coordination(Worklists(MongoTaskRepository(db)), DeadlineLights(active, lambda: clock[0]), store)
-    first_runs, steady_runs, steps = [], [], 0
-    for offset in range(4):
-        clock[0] = datetime(2026, 12, 1 + offset, 8, tzinfo=UTC)
-        started = time.perf_counter()
-        steps += sum((await check(active.current, clock[0])).values())
-        first_runs.append(time.perf_counter() - started)
-        steady_runs.append(await timed(run_check, repeat))
+    first_runs, steady_runs, steps = await four_days(check, active, clock, repeat)
     seconds = {
         "before: one checker run's case reads": await timed(before, repeat),
         "after: checker cases, first run of a day": sum(first_runs) / len(first_runs),
@@ -245,16 +258,7 @@ async def measure_tasks(
 
     check = CheckTaskDeadlines(tasks, store, InMemoryBacklog())
 
-    async def run_check() -> None:
-        await check(active.current, clock[0])
-
-    first_runs, steady_runs, steps = [], [], 0
-    for offset in range(4):
-        clock[0] = datetime(2026, 12, 1 + offset, 8, tzinfo=UTC)
-        started = time.perf_counter()
-        steps += sum((await check(active.current, clock[0])).values())
-        first_runs.append(time.perf_counter() - started)
-        steady_runs.append(await timed(run_check, repeat))
+    first_runs, steady_runs, steps = await four_days(check, active, clock, repeat)
     print(f"  N={n:>6}  tasks: {steps} steps recorded in 4 days", flush=True)
     return {
         "before: one checker run's task reads": await timed(before, repeat),

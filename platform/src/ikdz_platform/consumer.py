@@ -194,6 +194,14 @@ class _DeadLetterMiddleware(BaseMiddleware):
         return False
 
 
+def _decode(value: bytes, data_type: type[D]) -> CloudEvent[D]:
+    """The event of a record value; a malformed or foreign event is a poison message."""
+    try:
+        return decode(value, data_type)
+    except (ValidationError, ValueError) as error:
+        raise PoisonMessage(str(error)) from error
+
+
 async def _raw_body(msg: StreamMessage[Any]) -> bytes:
     """Hand the handler the record value untouched; the contracts decode it."""
     return msg.body
@@ -233,10 +241,7 @@ def subscribe(
         async def handle(body: bytes) -> None:
             if skip_other_types and _event_type(body) not in {None, data_type.EVENT_TYPE}:
                 return
-            try:
-                event = decode(body, data_type)
-            except (ValidationError, ValueError) as error:
-                raise PoisonMessage(str(error)) from error
+            event = _decode(body, data_type)
             with bound_event(event_id=event.id, case_id=event.subject, trace_id=trace_id_of(event.traceparent)):
                 await func(event)
 
@@ -281,15 +286,9 @@ def subscribe_batch(
     """
     names = [topics] if isinstance(topics, str) else topics
 
-    def decode_record(record: Any) -> CloudEvent[D]:
-        try:
-            return decode(record.value, data_type)
-        except (ValidationError, ValueError) as error:
-            raise PoisonMessage(str(error)) from error
-
     def register(func: BatchHandler[D]) -> BatchHandler[D]:
         async def handle(records: Any) -> None:
-            await dead_letters.handle_batch(records, decode_record, func)
+            await dead_letters.handle_batch(records, lambda record: _decode(record.value, data_type), func)
 
         handle.__name__ = func.__name__
         handle.__doc__ = func.__doc__

@@ -204,7 +204,7 @@ class OutboxRelay:
         rather than waiting for the lease to run out.
         """
         if self._task is None:
-            await batch.records.update_one({"_id": batch.batch_id}, {"$set": {"lease": 0.0}})
+            await batch.release()
             return
         self._ready.append(batch)
         self._wakeup.set()
@@ -239,7 +239,7 @@ class OutboxRelay:
             await self._sender.send_all([_message(entry) for entry in entries])
         except Exception:
             # Give the batches back at once: the next scan reads their events from the store again.
-            await self._each(batches, lambda b: b.records.update_one({"_id": b.batch_id}, {"$set": {"lease": 0.0}}))
+            await self._each(batches, lambda batch: batch.release())
             raise
         for entry in entries:
             OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
@@ -315,6 +315,10 @@ class _Batch:
     records: AsyncCollection[Document]
     batch_id: str
     entries: list[Document]
+
+    async def release(self) -> None:
+        """Let the next scan of any relay take the batch over."""
+        await self.records.update_one({"_id": self.batch_id}, {"$set": {"lease": 0.0}})
 
 
 @dataclass(frozen=True)

@@ -153,9 +153,7 @@ def consume_pools(
 
 def subscribe_pools(runtime: ServiceRuntime, service: ServiceId, pools: list[str], handler: WorkItemHandler) -> None:
     """Consume the work topic of each pool with ``handler`` (topics and their dead-letter topics are created)."""
-    for pool_id in pools:
-        topic = runtime.topics.work(service, pool_id)
-        runtime.create_topics([topic], with_dead_letters=True)
+    for pool_id, topic in _work_topics(runtime, service, pools):
         _subscribe_pool(runtime, pool_id, topic, handler)
 
 
@@ -165,10 +163,15 @@ def subscribe_pools_in_batches(
     """As :func:`subscribe_pools`, a batch of work items per call (``ikdz_platform.consumer.subscribe_batch``):
     one offset commit per batch, and the handler may write a batch at once. It must be idempotent
     per work item, as a failed batch is run again and then item by item."""
-    for pool_id in pools:
-        topic = runtime.topics.work(service, pool_id)
-        runtime.create_topics([topic], with_dead_letters=True)
+    for pool_id, topic in _work_topics(runtime, service, pools):
         _subscribe_pool_in_batches(runtime, pool_id, topic, handler)
+
+
+def _work_topics(runtime: ServiceRuntime, service: ServiceId, pools: list[str]) -> list[tuple[str, str]]:
+    """Each pool with its work topic, declared with its dead-letter topic for creation at start-up."""
+    topics = [(pool_id, runtime.topics.work(service, pool_id)) for pool_id in pools]
+    runtime.create_topics([topic for _, topic in topics], with_dead_letters=True)
+    return topics
 
 
 def _subscribe_pool_in_batches(runtime: ServiceRuntime, pool_id: str, topic: str, handler: WorkBatchHandler) -> None:
