@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from ikdz_platform.localinfra import LocalKafka
+from ikdz_platform.localinfra import LocalFerretDB, LocalKafka, StartupError
 from ikdz_platform.testing import Infra
 from ikdz_platform.topic_admin import TopicAdminError, ensure_topics
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient, MongoClient, ReturnDocument
 
 pytestmark = pytest.mark.infra
 
@@ -103,6 +103,43 @@ async def test_each_test_gets_its_own_database(infra: Infra, mongo_db_name: str)
         assert await client[mongo_db_name]["cases"].count_documents({}) == 0
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("synchronous", ["normal", "full"])
+def test_the_local_store_keeps_acknowledged_writes_when_it_is_killed(
+    tmp_path: Path, infra: Infra, synchronous: str
+) -> None:
+    """``normal`` skips the fsync per commit, yet a crash of FerretDB (SIGKILL) loses nothing acknowledged."""
+    if infra.source != "local":
+        pytest.skip("only the local store runs from a data dir")
+    store = LocalFerretDB(tmp_path / "ferretdb", synchronous=synchronous)
+
+    def write_then_count() -> int:
+        client: MongoClient[dict[str, Any]] = MongoClient(store.uri)
+        try:
+            cases = client["durability"]["cases"]
+            count = cases.count_documents({})
+            cases.insert_many([{"_id": f"c{count + n}"} for n in range(50)])
+            for n in range(50):
+                cases.insert_one({"_id": f"single{count + n}"})
+            return count
+        finally:
+            client.close()
+
+    store.start()
+    try:
+        assert write_then_count() == 0
+    finally:
+        store.kill()
+    with store:
+        assert write_then_count() == 100
+
+
+def test_the_local_store_refuses_an_unknown_synchronous_mode(tmp_path: Path, infra: Infra) -> None:
+    if infra.source != "local":
+        pytest.skip("only the local store is started here")
+    with pytest.raises(StartupError, match="bad -synchronous"):
+        LocalFerretDB(tmp_path / "ferretdb", synchronous="off").start()
 
 
 @pytest.mark.timeout(300)  # two Kafka starts; slow on a loaded 2-core machine

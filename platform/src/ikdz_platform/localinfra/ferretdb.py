@@ -32,6 +32,9 @@ class LocalFerretDB(LocalServer):
     """FerretDB on 127.0.0.1:*port* (0 picks a free port) storing SQLite files in ``<data_dir>/sqlite``.
 
     *version* defaults to ``$IKDZ_FERRETDB_VERSION``, else the version ``deploy/ferretdb/go.mod`` pins.
+    *synchronous* (SQLite's mode, ``normal`` or ``full``) defaults to ``$IKDZ_FERRETDB_SYNCHRONOUS``, else
+    ``normal``: a commit survives a crash of FerretDB, not of the OS, as with MongoDB's default write
+    concern; ``full`` syncs every commit (see deploy/README.md).
     """
 
     name = "ferretdb"
@@ -39,13 +42,20 @@ class LocalFerretDB(LocalServer):
     stop_timeout = 15.0
 
     def __init__(
-        self, data_dir: Path | str, port: int = 0, *, version: str | None = None, log_level: str = "warn"
+        self,
+        data_dir: Path | str,
+        port: int = 0,
+        *,
+        version: str | None = None,
+        log_level: str = "warn",
+        synchronous: str | None = None,
     ) -> None:
         super().__init__(data_dir)
         self._auto_port = port == 0
         self.port = port or free_port()
         self.version = version or os.environ.get("IKDZ_FERRETDB_VERSION") or None
         self.log_level = log_level
+        self.synchronous = synchronous or os.environ.get("IKDZ_FERRETDB_SYNCHRONOUS") or "normal"
 
     @property
     def uri(self) -> str:
@@ -69,6 +79,8 @@ class LocalFerretDB(LocalServer):
             str(sqlite_dir),
             "-log-level",
             self.log_level,
+            "-synchronous",
+            self.synchronous,
         ]
 
     def _probe(self) -> bool:
