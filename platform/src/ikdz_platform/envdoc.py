@@ -78,6 +78,7 @@ OTHER = """## Web pages, local infrastructure and tests
 | `KAFKA_PORT` / `KAFKA_CONTROLLER_PORT` / `MONGODB_PORT` | `9092` / `9093` / `27017` | Ports of the local Kafka and FerretDB that `bin/run` starts. |
 | `INTAKE_PORT` … `TRAFFIC_ORDERS_PORT` | `8000` … `8004` | Ports of the services under `bin/run`. |
 | `IKDZ_KAFKA_VERSION` / `IKDZ_FERRETDB_VERSION` / `IKDZ_KAFKA_HEAP` | `4.4.0` / `v1.24.2` / `512m` | Local infrastructure versions and Kafka heap (see deploy/README.md). |
+| `IKDZ_KAFKA_JVM_OPTIONS` | (none) | Extra options for the local Kafka JVM, appended last (e.g. `-XX:TieredStopAtLevel=4` for C2; see deploy/README.md). |
 | `IKDZ_FERRETDB_SYNCHRONOUS` | `normal` | Local store's SQLite sync mode: `normal` keeps acknowledged writes through a FerretDB crash (MongoDB's default durability), `full` also through an OS crash (see deploy/README.md). |
 | `IKDZ_TEST_INFRA` | `auto` | Tests: `env` (use `KAFKA_BOOTSTRAP_SERVERS`/`MONGODB_URI`), `docker` or `local`. |
 """

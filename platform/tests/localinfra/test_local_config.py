@@ -55,6 +55,14 @@ def test_kafka_config_binds_loopback_only(tmp_path: Path) -> None:
     assert kafka.bootstrap_servers == "127.0.0.1:19192"
 
 
+def test_kafka_runs_c1_only_unless_its_jvm_options_say_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IKDZ_KAFKA_JVM_OPTIONS", raising=False)
+    assert "-XX:TieredStopAtLevel=1" in LocalKafka("unused").jvm_options()
+    monkeypatch.setenv("IKDZ_KAFKA_JVM_OPTIONS", "-XX:TieredStopAtLevel=4 -Dikdz.note='two words'")
+    options = LocalKafka("unused").jvm_options()
+    assert options[-2:] == ["-XX:TieredStopAtLevel=4", "-Dikdz.note=two words"]  # last wins in the JVM
+
+
 def test_automatic_ports_are_distinct_and_fixed() -> None:
     kafka = LocalKafka("unused")
     assert kafka.port != kafka.controller_port

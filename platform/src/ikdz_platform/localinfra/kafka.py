@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import shlex
 import shutil
 import subprocess
 import threading
@@ -162,6 +163,21 @@ class LocalKafka(LocalServer):
         if result.returncode != 0:
             raise StartupError(f"kafka StorageTool format failed ({result.returncode}):\n{log_path.read_text()}")
 
+    def jvm_options(self) -> list[str]:
+        """The broker JVM's options; ``$IKDZ_KAFKA_JVM_OPTIONS`` comes last, so it can override them."""
+        return [
+            f"-Xmx{self.heap}",
+            "-Xms64m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            # C1 only: C2 compiling Kafka's hot paths took more CPU than all requests did in the
+            # minutes a local broker, test run or benchmark lasts (docs/benchmarks.md); the C1 code is
+            # fast enough for a few thousand messages a second. -XX:TieredStopAtLevel=4 restores C2.
+            "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true",
+            *shlex.split(os.environ.get("IKDZ_KAFKA_JVM_OPTIONS", "")),
+        ]
+
     def _prepare(self) -> list[str]:
         java = java_executable()
         classpath = f"{ensure_kafka_libs(self.version)}/*"
@@ -169,11 +185,7 @@ class LocalKafka(LocalServer):
         self._format(java, classpath, log4j, server_properties)
         return [
             java,
-            f"-Xmx{self.heap}",
-            "-Xms64m",
-            "-XX:+UseG1GC",
-            "-XX:MaxGCPauseMillis=20",
-            "-Djava.awt.headless=true",
+            *self.jvm_options(),
             f"-Dlog4j2.configurationFile={log4j}",
             "-cp",
             classpath,
