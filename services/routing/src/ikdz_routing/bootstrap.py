@@ -79,7 +79,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
         runtime.db, runtime.outbox_relay(), recount_seconds=settings.backlog_recount_seconds
     )
     runtime.on_start(repository.create_indexes)
-    route = RouteCase(repository, active, municipalities, topics, utc_now)
+    route = RouteCase(repository, active, municipalities, topics, utc_now, chunk=settings.route_write_chunk)
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
     task_outbox = runtime.outbox(tasks.changes)

@@ -36,3 +36,11 @@ class RoutingSettings(PlatformSettings, AuthSettings):
             "memory, exact for its own routings and closings. Other replicas' show up at the next recount."
         ),
     )
+    route_write_chunk: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "Cases of a consumed batch written to the store at once; the next chunk is decided while the "
+            "previous one is written."
+        ),
+    )

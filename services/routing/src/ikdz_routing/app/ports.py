@@ -14,7 +14,8 @@ class RouteRepository(Protocol):
 
     async def insert_many(self, routes: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
         """Store the routings of cases with their events, in one write; returns the ids stored
-        (a case routed before keeps its route, and its new events are dropped)."""
+        (a case routed before keeps its route, and its new events are dropped). Concurrent calls
+        are stored one after the other, in the order they were made."""
         ...
 
     async def close(self, case_id: str) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -56,11 +57,16 @@ def _status(case: CaseSubmitted, state: CaseState, at: datetime, **details: Any)
 
 
 class RouteCase:
-    """Routes submitted cases in batches: one store write per batch, whatever its size.
+    """Routes submitted cases in batches: one store write per ``chunk`` cases of a batch.
 
     Each case of a batch is decided against the backlog as the cases before it in the batch left it,
     so a burst spreads over the pools as it would one case at a time. A case routed before (a
     redelivery) is not routed again: its insert is refused by the store and its new decision dropped.
+
+    A large batch is written in chunks while the next chunk is decided: deciding costs this process
+    CPU and writing costs the store, so overlapping them lets both work at once instead of taking
+    turns. The call returns (and the batch's offsets are committed) only after every chunk is
+    stored; the chunks are written in order (the repository writes one at a time).
     """
 
     def __init__(
@@ -70,24 +76,33 @@ class RouteCase:
         municipalities: MunicipalityRegistry,
         topics: Topics,
         clock: Clock,
+        *,
+        chunk: int = 100,
     ) -> None:
         self._repository = repository
         self._active = active
         self._municipalities = municipalities
         self._topics = topics
         self._clock = clock
+        self._chunk = chunk
 
     async def __call__(self, batch: Sequence[CloudEvent[CaseSubmitted]]) -> None:
         now = self._clock()
         config = self._active.current  # read once: a configuration activated meanwhile applies to the next batch
         backlog = dict(await self._repository.open_cases([pool.id for pool in config.pools]))
-        routes = []
-        for submitted in batch:
-            route, entries = self._route(submitted, config, backlog, now)
-            if route["pool_id"] is not None:
-                backlog[route["pool_id"]] += 1
-            routes.append((route, entries))
-        await self._repository.insert_many(routes)
+        writes: list[asyncio.Task[set[str]]] = []
+        for start in range(0, len(batch), self._chunk):
+            routes = []
+            for submitted in batch[start : start + self._chunk]:
+                route, entries = self._route(submitted, config, backlog, now)
+                if route["pool_id"] is not None:
+                    backlog[route["pool_id"]] += 1
+                routes.append((route, entries))
+            writes.append(asyncio.create_task(self._repository.insert_many(routes)))
+            await asyncio.sleep(0)  # let the write start before the next chunk is decided
+        for result in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result  # after every chunk finished: a retry of the batch skips what was stored
 
     def _route(
         self, submitted: CloudEvent[CaseSubmitted], config: RoutingConfig, backlog: dict[str, int], now: datetime
