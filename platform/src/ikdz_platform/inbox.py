@@ -9,6 +9,8 @@ consumers never read-modify-write shared documents.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -26,12 +28,28 @@ async def insert_once(collection: AsyncCollection[dict[str, Any]], key: str, doc
     return True
 
 
-async def insert_many_once(
+@dataclass(frozen=True)
+class Duplicate:
+    """A unique index refused a document of a batch: what the store said about it."""
+
+    message: str
+    key_pattern: Mapping[str, Any] | None = None
+
+    @property
+    def field(self) -> str | None:
+        """The field of the single-field unique index that refused the document, if the store names
+        it (MongoDB's ``keyPattern``; FerretDB v1 does not)."""
+        if self.key_pattern is not None and len(self.key_pattern) == 1:
+            return str(next(iter(self.key_pattern)))
+        return None
+
+
+async def insert_each(
     collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Insert ``documents`` with one round trip; returns those inserted, without those recorded
-    before (their ``_id`` or another unique key exists: a redelivery, also twice in one batch).
-    Other write errors raise."""
+) -> list[Duplicate | None]:
+    """Insert ``documents`` with one round trip; per document None when it was inserted, or the
+    duplicate key that refused it (its ``_id`` or another unique key exists: recorded before, also
+    twice in one batch). Other write errors raise."""
     if not documents:
         return []
     try:
@@ -40,6 +58,15 @@ async def insert_many_once(
         errors = error.details.get("writeErrors", [])
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
-        refused = {e["index"] for e in errors}
-        return [doc for index, doc in enumerate(documents) if index not in refused]
-    return documents
+        refused = {e["index"]: Duplicate(str(e.get("errmsg", "duplicate key")), e.get("keyPattern")) for e in errors}
+        return [refused.get(index) for index in range(len(documents))]
+    return [None] * len(documents)
+
+
+async def insert_many_once(
+    collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert ``documents`` with one round trip (:func:`insert_each`); returns those inserted,
+    without those recorded before. Other write errors raise."""
+    refused = await insert_each(collection, documents)
+    return [doc for doc, duplicate in zip(documents, refused, strict=True) if duplicate is None]

@@ -35,7 +35,7 @@ from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
 
-from ikdz_platform.inbox import insert_many_once
+from ikdz_platform.inbox import Duplicate, insert_each
 from ikdz_platform.producer import OutgoingMessage
 
 log = structlog.get_logger(__name__)
@@ -329,12 +329,13 @@ class OutboxBatchWriter:
     collection: AsyncCollection[Document]
     records: AsyncCollection[Document]
 
-    async def insert_many(self, items: Sequence[tuple[Document, Sequence[Document]]]) -> set[Any]:
-        """Insert each document with its outbox entries; returns the ids inserted.
+    async def insert_each(self, items: Sequence[tuple[Document, Sequence[Document]]]) -> list[Duplicate | None]:
+        """Insert each document with its outbox entries; per item None when it was inserted (its
+        events will be sent), or the duplicate key that refused it (skipped with its events: a
+        redelivery, or another document holds one of its unique keys).
 
-        A document whose ``_id`` exists already is skipped with its events (a redelivery); any other
-        write error is raised, and the events of what was inserted before it are sent by the scan
-        once the batch's lease has run out.
+        Any other write error is raised, and the batch is taken back (:meth:`_undo`): a caller
+        that gets an error has nothing of its batch stored.
         """
         batch_id = new_id()
         await self.records.insert_one({"_id": batch_id, **self.relay.lease()})
@@ -342,9 +343,34 @@ class OutboxBatchWriter:
             {**doc, "outbox": list(entries), "outbox_pending": False, "outbox_batch": batch_id}
             for doc, entries in items
         ]
-        inserted = await insert_many_once(self.collection, docs)
-        await self.relay.publish(_Batch(self.records, batch_id, [entry for doc in inserted for entry in doc["outbox"]]))
-        return {doc["_id"] for doc in inserted}
+        try:
+            refused = await insert_each(self.collection, docs)
+        except Exception:
+            await self._undo(batch_id)
+            raise
+        entries = [
+            entry for doc, duplicate in zip(docs, refused, strict=True) if duplicate is None for entry in doc["outbox"]
+        ]
+        await self.relay.publish(_Batch(self.records, batch_id, entries))
+        return refused
+
+    async def insert_many(self, items: Sequence[tuple[Document, Sequence[Document]]]) -> set[Any]:
+        """Like :meth:`insert_each`; returns the ids inserted."""
+        refused = await self.insert_each(items)
+        return {doc["_id"] for (doc, _), duplicate in zip(items, refused, strict=True) if duplicate is None}
+
+    async def _undo(self, batch_id: str) -> None:
+        """Delete what of a failed batch was inserted, then release its record for the next scan.
+
+        The record stays until a relay's scan takes it over, so the events of a document whose
+        insert lands only after this delete (a write the store still applied) are sent all the same;
+        if the delete fails too, the scan sends the events of what was inserted once the lease ran out.
+        """
+        try:
+            await self.collection.delete_many({"outbox_batch": batch_id})
+            await _Batch(self.records, batch_id, []).release()
+        except Exception:
+            log.exception("outbox_batch_undo_failed", batch=batch_id)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
 from ikdz_platform.topic_admin import ensure_topics
+from pymongo.errors import BulkWriteError
 
 from .events import messages_of, status_event
 
@@ -160,4 +161,57 @@ async def test_a_failed_send_gives_the_batch_back_for_the_next_scan(db: Any, top
     assert record is not None and record["lease"] < time.time(), "released at once, not after 60 s"
     assert await relay.run_once() == 1
     assert _sent_messages(sender) == [(b"f1", "retry me")]
+    assert await db["cases_outbox_batches"].count_documents({}) == 0
+
+
+async def test_each_item_says_whether_it_was_inserted_or_which_duplicate_refused_it(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    await cases.create_index("number", unique=True, name="number_unique")
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender)
+    writer = relay.batch_writer(cases)
+    await writer.insert_many([({"_id": "k1", "number": 1}, [outbox_entry(topic, status_event("k1", "first"))])])
+
+    outcomes = await writer.insert_each(
+        [
+            ({"_id": "k2", "number": 2}, [outbox_entry(topic, status_event("k2", "new"))]),
+            ({"_id": "k1", "number": 3}, [outbox_entry(topic, status_event("k1", "same id"))]),
+            ({"_id": "k3", "number": 1}, [outbox_entry(topic, status_event("k3", "same number"))]),
+            ({"_id": "k4", "number": 2}, [outbox_entry(topic, status_event("k4", "number of k2"))]),
+        ]
+    )
+    await relay.run_once()
+
+    inserted, same_id, same_number, same_batch = outcomes
+    assert inserted is None
+    for duplicate in (same_id, same_number, same_batch):
+        assert duplicate is not None and "duplicate key" in duplicate.message
+    # MongoDB names the index's field, FerretDB v1 does not.
+    assert same_number is not None and same_number.field in {"number", None}
+    assert sorted(_sent_messages(sender)) == [(b"k1", "first"), (b"k2", "new")], "no events of refused documents"
+    assert sorted(doc["_id"] for doc in await cases.find({}, projection={"_id": 1}).to_list()) == ["k1", "k2"]
+
+
+async def test_a_write_error_other_than_a_duplicate_raises_and_leaves_nothing_of_the_batch(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, lease_seconds=60)
+    writer = relay.batch_writer(cases)
+    await writer.insert_many([_item(topic, "w0", "stored before")])
+
+    with pytest.raises(BulkWriteError) as refused:
+        await writer.insert_each(
+            [
+                _item(topic, "w1", "fine"),
+                ({"_id": ["no", "arrays"]}, [outbox_entry(topic, status_event("w2", "refused"))]),
+                _item(topic, "w0", "duplicate"),
+            ]
+        )
+
+    assert [e["index"] for e in refused.value.details["writeErrors"] if e["code"] != 11000] == [1]
+    assert await cases.count_documents({"_id": "w1"}) == 0, "what was inserted is taken back"
+    record = await db["cases_outbox_batches"].find_one({"_id": {"$ne": None}})
+    assert record is not None and record["lease"] < time.time(), "the record is left to the next scan at once"
+    await relay.run_once()
+    assert _sent_messages(sender) == [(b"w0", "stored before")]
     assert await db["cases_outbox_batches"].count_documents({}) == 0
