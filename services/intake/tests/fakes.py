@@ -65,14 +65,6 @@ class FakeDocumentSource:
         return self.documents.get((case_id, document_id))
 
 
-class FakeRelay:
-    def __init__(self) -> None:
-        self.notified: list[str | None] = []
-
-    def notify(self, doc_id: str | None = None) -> None:
-        self.notified.append(doc_id)
-
-
 class FixedClock:
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

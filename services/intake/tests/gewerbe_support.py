@@ -20,7 +20,7 @@ from ikdz_intake.entrypoints.gewerbe_web import GewerbePages, gewerbe_router
 from ikdz_intake.entrypoints.web import TEMPLATES_DIR, web_router
 from ikdz_platform.web import add_csrf_error_page, mount_web_assets, templates
 
-from .fakes import FakeCaseRepository, FakeDocumentSource, FakeRelay, FixedClock
+from .fakes import FakeCaseRepository, FakeDocumentSource, FixedClock
 
 SECRET = b"0123456789abcdef"
 TODAY = date(2026, 11, 25)
@@ -39,7 +39,7 @@ VALID_FORM = valid_form()
 def gewerbe_app(repo: FakeCaseRepository, today: date = TODAY) -> FastAPI:
     municipalities = load_municipalities()
     wz = wz_catalogue()
-    submit = SubmitCase(repo, municipalities, Topics("t."), FixedClock(), FakeRelay())
+    submit = SubmitCase(repo, municipalities, Topics("t."), FixedClock())
     check = CheckGewerbeanzeige(wz, {town.ags: town.display_name for town in municipalities})
     file_notice = FileGewerbeanzeige(check, submit)
     pages = templates(TEMPLATES_DIR)

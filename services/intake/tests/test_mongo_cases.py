@@ -4,7 +4,7 @@ update; status events projected once each."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,8 @@ import pytest
 from ikdz_contracts.events import CaseState
 from ikdz_intake.adapters.mongo_cases import MongoCaseRepository
 from ikdz_intake.domain.case import StatusEntry
+from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.producer import OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -19,6 +21,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 pytestmark = pytest.mark.infra
 
 COUNTER = "WUR-GEW-2026"
+
+
+class NoBroker:
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        raise AssertionError(f"nothing is sent here, not {len(messages)} messages")
+
+
+def _relay() -> OutboxRelay:
+    """A relay that is not started: these tests store cases, they send nothing."""
+    return OutboxRelay([], NoBroker())
 
 
 @pytest.fixture
@@ -29,7 +41,7 @@ async def db(infra: Infra, mongo_db_name: str) -> AsyncIterator[AsyncDatabase[di
 
 
 async def test_a_process_hands_out_its_block_in_order_then_reserves_the_next(db: AsyncDatabase[dict[str, Any]]) -> None:
-    repo = MongoCaseRepository(db, number_block=5)
+    repo = MongoCaseRepository(db, _relay(), number_block=5)
     numbers = [await repo.next_sequence(COUNTER) for _ in range(7)]
     assert numbers == [1, 2, 3, 4, 5, 6, 7]
     assert await db["counters"].find_one({"_id": COUNTER}) == {"_id": COUNTER, "value": 10}
@@ -37,16 +49,16 @@ async def test_a_process_hands_out_its_block_in_order_then_reserves_the_next(db:
 
 
 async def test_processes_and_restarts_never_share_a_number(db: AsyncDatabase[dict[str, Any]]) -> None:
-    first, second = MongoCaseRepository(db, number_block=5), MongoCaseRepository(db, number_block=5)
+    first, second = MongoCaseRepository(db, _relay(), number_block=5), MongoCaseRepository(db, _relay(), number_block=5)
     numbers = await asyncio.gather(*(repo.next_sequence(COUNTER) for _ in range(12) for repo in (first, second)))
-    restarted = MongoCaseRepository(db, number_block=5)
+    restarted = MongoCaseRepository(db, _relay(), number_block=5)
     after_restart = await restarted.next_sequence(COUNTER)
     assert len(set(numbers)) == 24
     assert after_restart > max(numbers), "a restart skips the rest of its blocks, it never reuses them"
 
 
 async def test_a_lost_counter_update_does_not_hand_out_a_block_twice(db: AsyncDatabase[dict[str, Any]]) -> None:
-    first, second = MongoCaseRepository(db, number_block=5), MongoCaseRepository(db, number_block=5)
+    first, second = MongoCaseRepository(db, _relay(), number_block=5), MongoCaseRepository(db, _relay(), number_block=5)
     assert await first.next_sequence(COUNTER) == 1
     # FerretDB v1 can give two concurrent increments the same result, as if one update were lost.
     await db["counters"].update_one({"_id": COUNTER}, {"$set": {"value": 0}})
@@ -69,7 +81,7 @@ def _status(state: CaseState, minute: int) -> StatusEntry:
 
 
 async def test_statuses_are_applied_once_per_event_and_only_to_stored_cases(db: AsyncDatabase[dict[str, Any]]) -> None:
-    filing, other = MongoCaseRepository(db), MongoCaseRepository(db)
+    filing, other = MongoCaseRepository(db, _relay()), MongoCaseRepository(db, _relay())
     await filing.insert(_case("c-here", 1), [])
     await other.insert(_case("c-elsewhere", 2), [])  # filed by another replica: looked up, not remembered
     routed, working, done = (

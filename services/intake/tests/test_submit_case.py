@@ -16,7 +16,7 @@ from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.submission import CaseSubmission
 from ikdz_intake.errors import IdempotencyConflictError, PayloadInvalidError, UnknownMunicipalityError
 
-from .fakes import FakeCaseRepository, FakeRelay, FixedClock
+from .fakes import FakeCaseRepository, FixedClock
 
 TODAY = date(2026, 11, 25)
 
@@ -37,18 +37,11 @@ def repo() -> FakeCaseRepository:
 
 
 @pytest.fixture
-def relay() -> FakeRelay:
-    return FakeRelay()
+def submit(repo: FakeCaseRepository) -> SubmitCase:
+    return SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock())
 
 
-@pytest.fixture
-def submit(repo: FakeCaseRepository, relay: FakeRelay) -> SubmitCase:
-    return SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock(), relay)
-
-
-async def test_a_case_is_stored_with_its_event_and_the_relay_is_woken(
-    submit: SubmitCase, repo: FakeCaseRepository, relay: FakeRelay
-) -> None:
+async def test_a_case_is_stored_with_its_event(submit: SubmitCase, repo: FakeCaseRepository) -> None:
     accepted = await submit(submission(), "key-00000001")
 
     assert accepted.file_number == "WUR-GEW-2026-000001"
@@ -62,7 +55,6 @@ async def test_a_case_is_stored_with_its_event_and_the_relay_is_woken(
     assert event.subject == accepted.case_id == event.data.case_id
     assert event.ownerags == "14729410"
     assert parse_payload(event.data.payload) == parse_payload(gewerbe_payload(TODAY))
-    assert relay.notified == [accepted.case_id], "the relay is told which case to publish"
     assert repo.key_lookups == 0, "a new key costs no lookup (a full scan on FerretDB v1)"
 
 
@@ -150,11 +142,9 @@ async def test_a_payload_filed_with_another_town_than_the_case_is_refused(
 
 
 @pytest.mark.parametrize("store_names_the_field", [True, False], ids=["mongodb", "ferretdb"])
-async def test_a_file_number_collision_with_a_client_key_takes_the_next_number(
-    relay: FakeRelay, store_names_the_field: bool
-) -> None:
+async def test_a_file_number_collision_with_a_client_key_takes_the_next_number(store_names_the_field: bool) -> None:
     repo = FakeCaseRepository(names_fields=store_names_the_field)
-    submit = SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock(), relay)
+    submit = SubmitCase(repo, load_municipalities(), Topics("t."), FixedClock())
     await submit(submission(), "key-00000001")
     repo.counters["WUR-GEW-2026"] = 0  # another replica took number 1 as well
 

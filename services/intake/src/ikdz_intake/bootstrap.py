@@ -48,13 +48,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     runtime.create_topics([topics.case_submitted])
     runtime.create_topics([topics.case_status], with_dead_letters=True)
 
-    repository = MongoCaseRepository(runtime.db)
+    repository = MongoCaseRepository(runtime.db, runtime.outbox_relay())
     runtime.on_start(repository.create_indexes)
-    outbox = runtime.outbox(repository.cases)
     secret = settings.status_token_secret.get_secret_value().encode()
 
     municipalities = load_municipalities()
-    submit = SubmitCase(repository, municipalities, topics, utc_now, outbox)
+    submit = SubmitCase(repository, municipalities, topics, utc_now)
     wz = wz_catalogue()
     check = CheckGewerbeanzeige(wz, {town.ags: town.display_name for town in municipalities})
     file_notice = FileGewerbeanzeige(check, submit)

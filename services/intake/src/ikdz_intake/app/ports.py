@@ -30,8 +30,8 @@ class CaseRepository(Protocol):
         ...
 
     async def insert(self, case: dict[str, Any], outbox: list[dict[str, Any]]) -> None:
-        """Store a new case with its outgoing events; ``DuplicateKeyError`` if its idempotency key or
-        file number is taken."""
+        """Store a new case with its outgoing events, returning only once both are stored (the outbox
+        relay sends the events); ``DuplicateKeyError`` if its idempotency key or file number is taken."""
         ...
 
     async def find_by_idempotency_key(self, key: str) -> dict[str, Any] | None: ...
@@ -52,9 +52,3 @@ class DocumentSource(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
-
-
-class Notifier(Protocol):
-    def notify(self, doc_id: str | None = None) -> None:
-        """The case ``doc_id`` was stored with events to publish."""
-        ...

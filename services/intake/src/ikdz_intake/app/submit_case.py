@@ -15,7 +15,7 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 from pydantic import ValidationError
 
-from ikdz_intake.app.ports import CaseRepository, Clock, DuplicateKeyError, Notifier
+from ikdz_intake.app.ports import CaseRepository, Clock, DuplicateKeyError
 from ikdz_intake.domain.case import StatusEntry, file_number, fingerprint
 from ikdz_intake.domain.gewerbe_errors import FieldProblem, german_problems
 from ikdz_intake.domain.submission import CaseSubmission
@@ -39,13 +39,11 @@ class SubmitCase:
         municipalities: MunicipalityRegistry,
         topics: Topics,
         clock: Clock,
-        relay: Notifier,
     ) -> None:
         self._repository = repository
         self._municipalities = municipalities
         self._topics = topics
         self._clock = clock
-        self._relay = relay
 
     async def __call__(
         self, submission: CaseSubmission, idempotency_key: str | None, traceparent: str | None = None
@@ -83,7 +81,6 @@ class SubmitCase:
                 # Otherwise the file number was taken (by another replica, or after a lost counter
                 # update; the unique index on file numbers catches it): take the next number.
                 continue
-            self._relay.notify(case_id)
             return Accepted(case_id=case_id, file_number=number, replayed=False)
         msg = f"no free file number for {counter} after {MAX_NUMBER_ATTEMPTS} attempts"
         raise RuntimeError(msg)
