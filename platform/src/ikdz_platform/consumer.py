@@ -1,7 +1,8 @@
 """Kafka consumption with at-least-once delivery, bounded retries and a dead-letter topic.
 
-Every subscriber commits only after its handler finished (``AckPolicy.NACK_ON_ERROR``: on an
-unhandled error the consumer seeks back and the message comes again). The dead-letter middleware
+Every subscriber commits only what its handler finished, coalesced by the broker's
+:class:`~ikdz_platform.commits.CommitCoalescer` (``AckPolicy.MANUAL``: on an unhandled error the
+consumer seeks back and the message comes again). The dead-letter middleware
 retries a failing handler a bounded number of times with exponential backoff; a message that still
 fails, or that can never succeed (malformed JSON, wrong envelope, wrong data), is copied to
 ``<topic>.dlq`` with the reason in ``x-dlq-*`` headers and acknowledged, so the consumer goes on with
@@ -27,6 +28,7 @@ from ikdz_contracts.topics import dlq
 from prometheus_client import Counter
 from pydantic import ValidationError
 
+from ikdz_platform.commits import CommitCoalescer
 from ikdz_platform.logs import bound_event, trace_id_of
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 
@@ -228,7 +230,7 @@ def subscribe(
     group_id: str,
     skip_other_types: bool = False,
 ) -> Callable[[Handler[D]], Handler[D]]:
-    """Register ``func`` for events of ``data_type`` on ``topics``, committing after it finished.
+    """Register ``func`` for events of ``data_type`` on ``topics``; what it finished is committed.
 
     The record value is decoded and validated with the contracts (a malformed or foreign event is a
     poison message) and the event's ids are bound to the log context before ``func`` runs. On a
@@ -236,6 +238,7 @@ def subscribe(
     well-formed events of other types without calling ``func``.
     """
     names = [topics] if isinstance(topics, str) else topics
+    _require_commits(broker)
 
     def register(func: Handler[D]) -> Handler[D]:
         async def handle(body: bytes) -> None:
@@ -250,7 +253,7 @@ def subscribe(
         broker.subscriber(
             *names,
             group_id=group_id,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             decoder=_raw_body,
             auto_offset_reset="earliest",
             title=f"{group_id}:{func.__name__}",
@@ -276,8 +279,9 @@ def subscribe_batch(
     """Register ``func`` for batches of up to ``max_records`` events of ``data_type``, in record order.
 
     For consumers whose cost is per store round trip, not per event: ``func`` writes a batch with
-    one ``insert_many``. The offsets are committed after the batch; ``dead_letters`` gives each
-    record the guarantees of :func:`subscribe` (see :meth:`DeadLetterPolicy.handle_batch`), so
+    one ``insert_many``. The offsets are committed after the batch (coalesced with the next ones);
+    ``dead_letters`` gives each record the guarantees of :func:`subscribe` (see
+    :meth:`DeadLetterPolicy.handle_batch`), so
     ``func`` must be idempotent per event, as every consumer is. A batch is what the consumer has
     fetched, from one or several partitions, so waiting adds no latency when traffic is low. When
     nothing was fetched within ``batch_timeout_ms``, FastStream sleeps as long again before the next
@@ -285,6 +289,7 @@ def subscribe_batch(
     fetching runs in the background).
     """
     names = [topics] if isinstance(topics, str) else topics
+    _require_commits(broker)
 
     def register(func: BatchHandler[D]) -> BatchHandler[D]:
         async def handle(records: Any) -> None:
@@ -298,7 +303,7 @@ def subscribe_batch(
             batch=True,
             max_records=max_records,
             batch_timeout_ms=batch_timeout_ms,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             decoder=_raw_records,
             auto_offset_reset="earliest",
             title=f"{group_id}:{func.__name__}",
@@ -306,6 +311,22 @@ def subscribe_batch(
         return func
 
     return register
+
+
+async def stop_consuming(broker: KafkaBroker) -> None:
+    """Stop ``broker`` so that a restart redelivers nothing it handled: its coalescer commits first,
+    and records handled while the subscribers finish are committed at once."""
+    for middleware in broker.middlewares:
+        if isinstance(middleware, CommitCoalescer):
+            await middleware.close()
+    await broker.stop()
+
+
+def _require_commits(broker: KafkaBroker) -> None:
+    """Our subscribers leave committing to the broker's coalescer; without one nothing would be committed."""
+    if not any(isinstance(middleware, CommitCoalescer) for middleware in broker.middlewares):
+        msg = "the broker needs a CommitCoalescer first in its middlewares (see ikdz_platform.commits)"
+        raise ValueError(msg)
 
 
 async def _raw_records(msg: StreamMessage[Any]) -> Any:

@@ -17,7 +17,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ikdz_platform.consumer import DeadLetterPolicy
+from ikdz_platform.commits import CommitCoalescer
+from ikdz_platform.consumer import DeadLetterPolicy, stop_consuming
 from ikdz_platform.http import ops_router
 from ikdz_platform.outbox import OutboxNotifier, OutboxRelay
 from ikdz_platform.periodic import Periodic
@@ -53,7 +54,7 @@ class ServiceRuntime:
         self.broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"ikdz-{service}",
-            middlewares=[self.dead_letters.middleware],
+            middlewares=[CommitCoalescer(settings.consumer_commit_interval_seconds), self.dead_letters.middleware],
             enable_idempotence=True,
             acks="all",
             graceful_timeout=10.0,
@@ -139,8 +140,8 @@ class ServiceRuntime:
             await self.relay.stop()
         try:
             # A consumer stopped while its group is still being joined can wait for the coordinator
-            # for minutes; shutdown must not (offsets are committed per message, nothing is lost).
-            await asyncio.wait_for(self.broker.stop(), timeout=STOP_TIMEOUT_SECONDS)
+            # for minutes; shutdown must not (whatever was not committed comes again: idempotent).
+            await asyncio.wait_for(stop_consuming(self.broker), timeout=STOP_TIMEOUT_SECONDS)
         except TimeoutError:
             log.warning("broker_stop_timed_out", seconds=STOP_TIMEOUT_SECONDS)
         await self.producer.stop()

@@ -76,6 +76,16 @@ class PlatformSettings(BaseSettings):
         validation_alias=_env("IKDZ_CONSUMER_RETRY_BACKOFF_SECONDS"),
         description="First retry delay; doubles with every attempt.",
     )
+    consumer_commit_interval_seconds: float = Field(
+        default=0.1,
+        ge=0,
+        validation_alias=_env("IKDZ_CONSUMER_COMMIT_INTERVAL_SECONDS"),
+        description=(
+            "How often a consumer commits the offsets of the records it handled, at most (one request for all of "
+            "them); 0 commits after every message or batch. A crash redelivers up to this much (consumers are "
+            "idempotent); a graceful stop commits everything."
+        ),
+    )
     outbox_poll_seconds: float = Field(
         default=5.0,
         gt=0,

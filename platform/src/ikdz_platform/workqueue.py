@@ -161,8 +161,8 @@ def subscribe_pools_in_batches(
     runtime: ServiceRuntime, service: ServiceId, pools: list[str], handler: WorkBatchHandler
 ) -> None:
     """As :func:`subscribe_pools`, a batch of work items per call (``ikdz_platform.consumer.subscribe_batch``):
-    one offset commit per batch, and the handler may write a batch at once. It must be idempotent
-    per work item, as a failed batch is run again and then item by item."""
+    the handler may write a batch at once. It must be idempotent per work item, as a failed batch is
+    run again and then item by item."""
     for pool_id, topic in _work_topics(runtime, service, pools):
         _subscribe_pool_in_batches(runtime, pool_id, topic, handler)
 

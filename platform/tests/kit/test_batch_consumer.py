@@ -12,7 +12,8 @@ from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent, encode
 from ikdz_contracts.events import CaseStatus
 from ikdz_contracts.topics import Topics, dlq
-from ikdz_platform.consumer import DeadLetterPolicy, subscribe_batch
+from ikdz_platform.commits import CommitCoalescer
+from ikdz_platform.consumer import DeadLetterPolicy, stop_consuming, subscribe_batch
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
@@ -41,7 +42,7 @@ async def start_consumer(
     infra: Infra, producer: EventProducer, topic: str, group: str, recorder: Recorder
 ) -> KafkaBroker:
     policy = DeadLetterPolicy(producer, group_id=group, max_attempts=2, backoff_seconds=0.01)
-    broker = KafkaBroker(infra.kafka_bootstrap_servers, middlewares=[policy.middleware])
+    broker = KafkaBroker(infra.kafka_bootstrap_servers, middlewares=[CommitCoalescer(0.05), policy.middleware])
 
     @subscribe_batch(broker, topic, CaseStatus, group_id=group, dead_letters=policy, max_records=100)
     async def handle(events: list[CloudEvent[CaseStatus]]) -> None:
@@ -63,7 +64,7 @@ async def recorder(infra: Infra, producer: EventProducer, topic: str, topic_pref
     recorder = Recorder()
     broker = await start_consumer(infra, producer, topic, f"{topic_prefix}g", recorder)
     yield recorder
-    await broker.stop()
+    await stop_consuming(broker)
 
 
 async def send_all(producer: EventProducer, topic: str, values: list[bytes]) -> None:
@@ -122,7 +123,7 @@ async def test_a_transient_failure_is_retried_as_a_batch_and_offsets_are_committ
         await send_all(producer, topic, [encode(status_event("case-1", m)) for m in ("a", "flaky", "b")])
         await wait_until(lambda: "b" in first.handled)
     finally:
-        await broker.stop()
+        await stop_consuming(broker)
     assert first.handled == ["a", "flaky", "b"], "the retried batch took effect once, nothing dead-lettered"
 
     # The same group after a restart goes on behind the committed offsets.
@@ -132,5 +133,5 @@ async def test_a_transient_failure_is_retried_as_a_batch_and_offsets_are_committ
         await send_all(producer, topic, [encode(status_event("case-1", "c"))])
         await wait_until(lambda: "c" in again.handled)
     finally:
-        await broker.stop()
+        await stop_consuming(broker)
     assert again.handled == ["c"]

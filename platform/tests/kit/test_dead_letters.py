@@ -11,7 +11,8 @@ from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent, encode
 from ikdz_contracts.events import CaseStatus
 from ikdz_contracts.topics import Topics, dlq
-from ikdz_platform.consumer import DeadLetterPolicy, subscribe
+from ikdz_platform.commits import CommitCoalescer
+from ikdz_platform.consumer import DeadLetterPolicy, stop_consuming, subscribe
 from ikdz_platform.inbox import insert_once
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
@@ -40,7 +41,7 @@ class Recorder:
 @pytest.fixture
 async def consumer(infra: Infra, producer: EventProducer, topic: str, topic_prefix: str) -> AsyncIterator[Recorder]:
     policy = DeadLetterPolicy(producer, group_id=f"{topic_prefix}g", max_attempts=3, backoff_seconds=0.01)
-    broker = KafkaBroker(infra.kafka_bootstrap_servers, middlewares=[policy.middleware])
+    broker = KafkaBroker(infra.kafka_bootstrap_servers, middlewares=[CommitCoalescer(0.05), policy.middleware])
     recorder = Recorder()
 
     @subscribe(broker, topic, CaseStatus, group_id=f"{topic_prefix}g")
@@ -55,7 +56,7 @@ async def consumer(infra: Infra, producer: EventProducer, topic: str, topic_pref
 
     await broker.start()
     yield recorder
-    await broker.stop()
+    await stop_consuming(broker)
 
 
 async def send(producer: EventProducer, topic: str, value: bytes, key: bytes = b"case-1") -> None:
