@@ -23,6 +23,8 @@ from ikdz_routing.domain.deadlines import deadline_after
 from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 
 SOURCE = "urn:ikdz:routing"
+_YIELD_EVERY = 10
+"""Cases decided between two looks at the event loop: a chunk's write takes several store round trips."""
 UNROUTABLE_DE = (
     "Die zuständige Gemeinde bietet diesen Dienst noch nicht über das Dienstleistungszentrum an. "
     "Bitte wenden Sie sich direkt an Ihre Gemeinde."
@@ -93,11 +95,13 @@ class RouteCase:
         writes: list[asyncio.Task[set[str]]] = []
         for start in range(0, len(batch), self._chunk):
             routes = []
-            for submitted in batch[start : start + self._chunk]:
+            for n, submitted in enumerate(batch[start : start + self._chunk], start=1):
                 route, entries = self._route(submitted, config, backlog, now)
                 if route["pool_id"] is not None:
                     backlog[route["pool_id"]] += 1
                 routes.append((route, entries))
+                if n % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the writes in flight take their next step meanwhile
             writes.append(asyncio.create_task(self._repository.insert_many(routes)))
             await asyncio.sleep(0)  # let the write start before the next chunk is decided
         for result in await asyncio.gather(*writes, return_exceptions=True):
