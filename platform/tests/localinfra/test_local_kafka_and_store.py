@@ -135,6 +135,24 @@ def test_the_local_store_keeps_acknowledged_writes_when_it_is_killed(
         assert write_then_count() == 100
 
 
+@pytest.mark.parametrize(("level", "logged"), [("debug", True), ("warn", False)])
+def test_the_local_store_logs_its_sql_statements_only_at_debug_level(
+    tmp_path: Path, infra: Infra, level: str, logged: bool
+) -> None:
+    """Patch 0003 builds the per-statement records only when debug logging is on; they still come then."""
+    if infra.source != "local":
+        pytest.skip("only the local store is started here")
+    store = LocalFerretDB(tmp_path / "ferretdb", log_level=level)
+    with store:
+        client: MongoClient[dict[str, Any]] = MongoClient(store.uri)
+        try:
+            client["logs"]["cases"].insert_one({"_id": "c1", "file_number": "WUR-GEW-2026-000001"})
+        finally:
+            client.close()
+    text = store.log_path.read_text()
+    assert ("WUR-GEW-2026-000001" in text and ">>> INSERT" in text) is logged
+
+
 def test_the_local_store_refuses_an_unknown_synchronous_mode(tmp_path: Path, infra: Infra) -> None:
     if infra.source != "local":
         pytest.skip("only the local store is started here")
