@@ -16,8 +16,10 @@ document would cost two updates per document, and on FerretDB v1 an update costs
 insert. So the batch path settles per batch instead: before the insert, one small *batch record*
 (``<collection>_outbox_batches``) is inserted, already leased to this relay; the documents carry
 its id in ``outbox_batch`` and ``outbox_pending: False``; once their events are sent, the batch
-record is deleted. A batch record whose lease ran out (its relay died or failed to send) is taken
-over by the scan of any relay, which sends the events of the documents that carry its id.
+record is deleted, together with the records of the other batches sent within
+``settle_delay_seconds`` (one delete instead of one per batch). A batch record whose lease ran out
+(its relay died or failed to send, or died before deleting it) is taken over by the scan of any
+relay, which sends the events of the documents that carry its id.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class OutboxRelay:
         lease_seconds: float = 30.0,
         batch_size: int = 200,
         concurrency: int = 16,
+        settle_delay_seconds: float = 0.1,
     ) -> None:
         self._collections = list(collections)
         self._sender = sender
@@ -107,6 +110,9 @@ class OutboxRelay:
         self._written: dict[str, set[Any]] = {}
         self._batch_records: dict[str, tuple[AsyncCollection[Document], AsyncCollection[Document]]] = {}
         self._ready: list[_Batch] = []
+        self._settle_delay = settle_delay_seconds
+        self._settle_due = 0.0  # when the oldest settled batch's record should be deleted at the latest
+        self._settled: dict[str, tuple[AsyncCollection[Document], list[str]]] = {}  # records whose events went out
         self._scan_requested = False
         self._task: asyncio.Task[None] | None = None
 
@@ -144,6 +150,10 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            try:
+                await self._delete_settled()
+            except Exception:  # their leases run out; a scan then sends their events once more
+                log.exception("outbox_settle_on_stop_failed")
 
     async def _run(self) -> None:
         next_scan = 0.0  # the first pass scans: a previous run may have left pending documents
@@ -162,12 +172,18 @@ class OutboxRelay:
             if more:  # the scan filled a batch: there may be more pending documents
                 self._scan_requested = True
                 continue
+            if self._settled and time.monotonic() >= self._settle_due:
+                await self._settle_quietly()
+            wait = max(0.0, next_scan - time.monotonic())
+            if self._settled:
+                wait = min(wait, max(0.0, self._settle_due - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=max(0.0, next_scan - time.monotonic()))
+                await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
 
     async def run_once(self) -> int:
-        """One full pass (scan included) over every collection; returns how many events were published."""
+        """One full pass (scan included) over every collection, settled at once; returns how many events were published."""
         published, _ = await self._pass(scan=True)
+        await self._delete_settled()
         return published
 
     async def _pass(self, *, scan: bool) -> tuple[int, bool]:
@@ -243,8 +259,33 @@ class OutboxRelay:
             raise
         for entry in entries:
             OUTBOX_PUBLISHED.labels(entry["topic"]).inc()
-        _raise_first(await self._each(batches, lambda b: b.records.delete_one({"_id": b.batch_id})))
+        if not self._settled:
+            self._settle_due = time.monotonic() + self._settle_delay
+        for batch in batches:
+            self._settled.setdefault(batch.records.full_name, (batch.records, []))[1].append(batch.batch_id)
+        if sum(len(ids) for _, ids in self._settled.values()) >= self._batch:
+            await self._delete_settled()  # many waiting: do not let the records collection grow
         return len(entries)
+
+    async def _delete_settled(self) -> None:
+        """Delete the records of the batches whose events went out: one delete per records collection.
+
+        Deferred by up to ``settle_delay_seconds`` so that the batches of that time share one
+        round trip instead of a delete each. A record not deleted yet keeps its lease; should this
+        process die meanwhile, a scan takes the batch over when the lease runs out and sends its
+        events again (consumers are idempotent).
+        """
+        settled, self._settled = self._settled, {}
+        for records, ids in settled.values():
+            query = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
+            await records.delete_many(query)  # $in reads the whole collection: it holds few records
+
+    async def _settle_quietly(self) -> None:
+        try:
+            await self._delete_settled()
+        except Exception:
+            OUTBOX_ERRORS.inc()
+            log.exception("outbox_settle_failed")
 
     async def _relay(self, collection: AsyncCollection[Document], ids: Iterable[Any], now: float) -> int:
         """Claim, send and settle; the store round trips of a step overlap, up to ``concurrency`` at once."""

@@ -15,6 +15,7 @@ from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
 from ikdz_platform.topic_admin import ensure_topics
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.errors import BulkWriteError
 
 from .events import messages_of, status_event
@@ -215,3 +216,62 @@ async def test_a_write_error_other_than_a_duplicate_raises_and_leaves_nothing_of
     await relay.run_once()
     assert _sent_messages(sender) == [(b"w0", "stored before")]
     assert await db["cases_outbox_batches"].count_documents({}) == 0
+
+
+class DeleteCounter(monitoring.CommandListener):
+    """Counts the delete commands a client sends, per collection."""
+
+    def __init__(self) -> None:
+        self.deletes: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "delete":
+            self.deletes.append(str(event.command["delete"]))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_batches_sent_close_together_are_settled_with_one_delete(
+    infra: Infra, mongo_db_name: str, topic: str
+) -> None:
+    counter = DeleteCounter()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[counter])
+    db = client[mongo_db_name]
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, settle_delay_seconds=0.5)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        for n in range(5):
+            await writer.insert_many([_item(topic, f"s{n}", f"{n}")])
+        deadline = time.monotonic() + 10
+        while len(sender.sent) < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert len(sender.sent) == 5
+        assert await db["cases_outbox_batches"].count_documents({}) == 5, "settling waits for the others"
+        while await db["cases_outbox_batches"].count_documents({}) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert await db["cases_outbox_batches"].count_documents({}) == 0
+        assert counter.deletes == ["cases_outbox_batches"], "one delete for the five batches"
+    finally:
+        await relay.stop()
+        await client.close()
+
+
+async def test_a_relay_stopped_before_settling_deletes_its_records_on_the_way_out(db: Any, topic: str) -> None:
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, settle_delay_seconds=60)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    await writer.insert_many([_item(topic, "late", "sent")])
+    deadline = time.monotonic() + 10
+    while not sender.sent and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert await db["cases_outbox_batches"].count_documents({}) == 1
+    await relay.stop()
+    assert await db["cases_outbox_batches"].count_documents({}) == 0
+    assert len(sender.sent) == 1
