@@ -15,24 +15,22 @@ from aiokafka.errors import KafkaConnectionError
 from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent, encode
 from ikdz_contracts.events import CaseStatus
-from ikdz_contracts.topics import Topics, dlq
+from ikdz_contracts.topics import dlq
 from ikdz_platform.commits import COMMITS, CommitCoalescer
 from ikdz_platform.consumer import DeadLetterPolicy, stop_consuming, subscribe, subscribe_batch
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
-from ikdz_platform.topic_admin import ensure_topics
 
 from .events import status_event
+from .topics import case_status_topic
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
 async def topic(infra: Infra, topic_prefix: str) -> str:
-    name = Topics(topic_prefix).case_status
-    await ensure_topics(infra.kafka_bootstrap_servers, [name, dlq(name)], partitions=2, replication_factor=1)
-    return name
+    return await case_status_topic(infra, topic_prefix, partitions=2, dead_letters=True)
 
 
 @pytest.fixture
@@ -145,6 +143,17 @@ def commit_requests() -> float:
     return COMMITS.labels("ok")._value.get()
 
 
+async def seen_after_restart(again: Consumer, producer: EventProducer) -> list[str | None]:
+    """What a restarted consumer of the group sees when two new records arrive, sorted."""
+    await again.broker.start()
+    try:
+        await send(producer, again.topic, ["after 0", "after 1"])
+        await wait_until(lambda: len(again.handled) >= 2)
+    finally:
+        await stop_consuming(again.broker)
+    return sorted(again.seen, key=str)
+
+
 async def test_a_burst_is_committed_with_far_fewer_requests_than_messages(
     infra: Infra, producer: EventProducer, topic: str, topic_prefix: str, admin: AIOKafkaAdminClient
 ) -> None:
@@ -181,14 +190,10 @@ async def test_a_graceful_stop_commits_the_offset_after_the_last_handled_record_
     assert commit_requests() - before == 1, "one request for both partitions"
     assert await committed(admin, group) == await ends(infra, topic) == {0: 10, 1: 10}
 
-    again = Consumer(infra, producer, topic, group, interval=60).single()
-    await again.broker.start()
-    try:
-        await send(producer, topic, ["after 0", "after 1"])
-        await wait_until(lambda: len(again.handled) >= 2)
-    finally:
-        await stop_consuming(again.broker)
-    assert sorted(again.handled) == ["after 0", "after 1"], "nothing redelivered, nothing skipped"
+    assert await seen_after_restart(Consumer(infra, producer, topic, group, interval=60).single(), producer) == [
+        "after 0",
+        "after 1",
+    ], "nothing redelivered, nothing skipped"
 
 
 async def test_dead_lettered_records_count_as_handled(
@@ -261,14 +266,10 @@ async def test_a_batch_subscriber_commits_once_at_a_graceful_stop_dead_letters_i
     assert commit_requests() - before == 1
     assert await committed(admin, group) == await ends(infra, topic) == {0: 151, 1: 151}
 
-    again = Consumer(infra, producer, topic, group, interval=60).batches()
-    await again.broker.start()
-    try:
-        await send(producer, topic, ["after 0", "after 1"])
-        await wait_until(lambda: len(again.handled) >= 2)
-    finally:
-        await stop_consuming(again.broker)
-    assert sorted(again.seen) == ["after 0", "after 1"]
+    assert await seen_after_restart(Consumer(infra, producer, topic, group, interval=60).batches(), producer) == [
+        "after 0",
+        "after 1",
+    ], "nothing redelivered, nothing skipped"
 
 
 async def test_a_batch_that_cannot_be_dead_lettered_comes_again_and_nothing_past_it_is_committed(

@@ -10,25 +10,23 @@ import pytest
 from faststream.kafka import KafkaBroker
 from ikdz_contracts.cloudevents import CloudEvent, encode
 from ikdz_contracts.events import CaseStatus
-from ikdz_contracts.topics import Topics, dlq
+from ikdz_contracts.topics import dlq
 from ikdz_platform.commits import CommitCoalescer
 from ikdz_platform.consumer import DeadLetterPolicy, stop_consuming, subscribe
 from ikdz_platform.inbox import insert_once
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
-from ikdz_platform.topic_admin import ensure_topics
 
 from .events import status_event
+from .topics import case_status_topic
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
 async def topic(infra: Infra, topic_prefix: str) -> str:
-    name = Topics(topic_prefix).case_status
-    await ensure_topics(infra.kafka_bootstrap_servers, [name, dlq(name)], partitions=1, replication_factor=1)
-    return name
+    return await case_status_topic(infra, topic_prefix, partitions=1, dead_letters=True)
 
 
 class Recorder:

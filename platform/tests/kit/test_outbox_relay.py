@@ -8,23 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import OutboxRelay, new_document_outbox, outbox_entry
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.topics import TopicReader
-from ikdz_platform.topic_admin import ensure_topics
 
 from .events import messages_of, status_event
+from .topics import case_status_topic
 
 pytestmark = pytest.mark.infra
 
 
 @pytest.fixture
 async def topic(infra: Infra, topic_prefix: str) -> str:
-    name = Topics(topic_prefix).case_status
-    await ensure_topics(infra.kafka_bootstrap_servers, [name], partitions=3, replication_factor=1)
-    return name
+    return await case_status_topic(infra, topic_prefix, partitions=3)
 
 
 async def test_publishes_pending_events_in_order_and_settles_the_document(

@@ -67,8 +67,8 @@ class RouteCase:
 
     A large batch is written in chunks while the next chunk is decided: deciding costs this process
     CPU and writing costs the store, so overlapping them lets both work at once instead of taking
-    turns. The call returns (and the batch's offsets are committed) only after every chunk is
-    stored; the chunks are written in order (the repository writes one at a time).
+    turns. The call returns (the batch is handled, its offsets may be committed) only after every
+    chunk is stored; the chunks are written in order (the repository writes one at a time).
     """
 
     def __init__(

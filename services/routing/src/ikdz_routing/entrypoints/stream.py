@@ -26,7 +26,7 @@ def register(
         """Route new cases to worker pools, a batch at a time."""
         await route(events)
 
-    # Every case has several status changes: one commit per batch instead of per change.
+    # Every case has several status changes: one call (and one pass over the store) per batch.
     @subscribe_batch(broker, topics.case_status, CaseStatus, group_id=f"{group_id}-backlog", dead_letters=dead_letters)
     async def on_case_statuses(events: list[CloudEvent[CaseStatus]]) -> None:
         """Take closed cases out of their pool's backlog."""
