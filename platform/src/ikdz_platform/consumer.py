@@ -13,6 +13,7 @@ message is then redelivered, never lost).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -304,6 +305,7 @@ def subscribe_batch(
             max_records=max_records,
             batch_timeout_ms=batch_timeout_ms,
             ack_policy=AckPolicy.MANUAL,
+            parser=_batch_with_text_headers,
             decoder=_raw_records,
             auto_offset_reset="earliest",
             title=f"{group_id}:{func.__name__}",
@@ -327,6 +329,24 @@ def _require_commits(broker: KafkaBroker) -> None:
     if not any(isinstance(middleware, CommitCoalescer) for middleware in broker.middlewares):
         msg = "the broker needs a CommitCoalescer first in its middlewares (see ikdz_platform.commits)"
         raise ValueError(msg)
+
+
+async def _batch_with_text_headers(records: Any, parse: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's batch parser decodes every header as UTF-8: one record with other header bytes
+    failed the whole batch before any handler ran, and the batch came again forever. The handlers
+    never read headers (the contracts decode the value), so such bytes are replaced instead; a
+    single-record subscriber dead-letters that record (see ``after_processed``)."""
+    return await parse(tuple(_text_headers(record) for record in records))
+
+
+def _text_headers(record: Any) -> Any:
+    try:
+        for _, value in record.headers:
+            value.decode()
+    except UnicodeDecodeError:
+        headers = [(name, value.decode(errors="replace").encode()) for name, value in record.headers]
+        return dataclasses.replace(record, headers=headers)
+    return record
 
 
 async def _raw_records(msg: StreamMessage[Any]) -> Any:

@@ -133,3 +133,27 @@ async def test_a_transient_failure_is_retried_as_a_batch_and_offsets_are_committ
     finally:
         await stop_consuming(broker)
     assert again.handled == ["c"]
+
+
+async def test_a_header_that_is_not_utf8_neither_stops_the_batch_nor_comes_back_forever(
+    infra: Infra, producer: EventProducer, topic: str, recorder: Recorder
+) -> None:
+    """FastStream decodes every header of a batch as UTF-8; the handler never reads them."""
+    bad_header = {"x-trace": b"\xff\xfe"}
+    await producer.send_all(
+        [
+            OutgoingMessage(topic=topic, key=b"case-1", value=encode(status_event("case-1", "before"))),
+            OutgoingMessage(
+                topic=topic, key=b"case-1", value=encode(status_event("case-1", "odd header")), headers=bad_header
+            ),
+            OutgoingMessage(topic=topic, key=b"case-1", value=b"{not json", headers=bad_header),
+            OutgoingMessage(topic=topic, key=b"case-1", value=encode(status_event("case-1", "after"))),
+        ]
+    )
+    async with TopicReader(infra.kafka_bootstrap_servers, dlq(topic)) as reader:
+        dead = await reader.wait_for(lambda r: len(r) >= 1)
+    await wait_until(lambda: "after" in recorder.handled)
+    await asyncio.sleep(0.5)  # a batch that failed to parse would come again meanwhile
+
+    assert [record.value for record in dead] == [b"{not json"]
+    assert recorder.handled == ["before", "odd header", "after"]
