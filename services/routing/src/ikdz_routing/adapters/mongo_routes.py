@@ -91,14 +91,21 @@ class MongoRouteRepository:
                 self._adjust(pools[case_id], +1)
         return stored
 
-    async def close(self, case_id: str) -> None:
-        """Record that the case left its pool's backlog; the route document keeps its single writer."""
-        route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
-        if route is None or not route.get("pool_id"):
-            return
+    async def close(self, case_id: str, pool_id: str | None = None) -> None:
+        """Record that the case left its pool's backlog; the route document keeps its single writer.
+
+        ``pool_id`` is the pool the final status names: the domain service had it from the work item
+        routing sent, so the route need not be read; without it (a status that names no pool) the
+        route says, and a case that was never routed to a pool is left alone.
+        """
+        if pool_id is None:
+            route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
+            if route is None or not route.get("pool_id"):
+                return
+            pool_id = str(route["pool_id"])
         async with self._backlog_lock:
-            if await insert_once(self._closed, case_id, {"pool_id": route["pool_id"]}):
-                self._adjust(route["pool_id"], -1)
+            if await insert_once(self._closed, case_id, {"pool_id": pool_id}):
+                self._adjust(pool_id, -1)
 
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for

@@ -18,7 +18,9 @@ class RouteRepository(Protocol):
         are stored one after the other, in the order they were made."""
         ...
 
-    async def close(self, case_id: str) -> None: ...
+    async def close(self, case_id: str, pool_id: str | None = None) -> None:
+        """The case reached a final state in ``pool_id`` (None: the pool it was routed to); once."""
+        ...
 
 
 class DayBuckets(Protocol):

@@ -211,4 +211,4 @@ class CloseCase:
 
     async def __call__(self, event: CloudEvent[CaseStatus]) -> None:
         if event.data.state.is_final:
-            await self._repository.close(event.data.case_id)
+            await self._repository.close(event.data.case_id, event.data.pool_id)
