@@ -12,8 +12,9 @@ import pytest
 from ikdz_platform.outbox import OutboxRelay, outbox_entry
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
+from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_platform.testing.topics import TopicReader
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
 from .events import messages_of, status_event
@@ -215,28 +216,11 @@ async def test_a_write_error_other_than_a_duplicate_raises_and_leaves_nothing_of
     assert await db["cases_outbox_batches"].count_documents({}) == 0
 
 
-class DeleteCounter(monitoring.CommandListener):
-    """Counts the delete commands a client sends, per collection."""
-
-    def __init__(self) -> None:
-        self.deletes: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "delete":
-            self.deletes.append(str(event.command["delete"]))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 async def test_batches_sent_close_together_are_settled_with_one_delete(
     infra: Infra, mongo_db_name: str, topic: str
 ) -> None:
-    counter = DeleteCounter()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[counter])
+    commands = StoreCommands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
     db = client[mongo_db_name]
     sender = RecordingSender()
     relay = OutboxRelay([], sender, poll_seconds=30, settle_delay_seconds=0.5)
@@ -253,7 +237,7 @@ async def test_batches_sent_close_together_are_settled_with_one_delete(
         while await db["cases_outbox_batches"].count_documents({}) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert await db["cases_outbox_batches"].count_documents({}) == 0
-        assert counter.deletes == ["cases_outbox_batches"], "one delete for the five batches"
+        assert [c.collection for c in commands.of("delete")] == ["cases_outbox_batches"], "one delete for five batches"
     finally:
         await relay.stop()
         await client.close()

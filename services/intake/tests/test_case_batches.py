@@ -25,9 +25,10 @@ from ikdz_intake.app.submit_case import Accepted, SubmitCase
 from ikdz_platform.outbox import OutboxRelay, outbox_entry
 from ikdz_platform.producer import EventProducer
 from ikdz_platform.testing.infra import Infra
+from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_platform.testing.topics import TopicReader
 from ikdz_platform.topic_admin import ensure_topics
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -37,30 +38,18 @@ from .test_submit_case import TODAY, submission
 pytestmark = pytest.mark.infra
 
 
-class CaseInserts(monitoring.CommandListener):
-    """The insert commands sent for the ``cases`` collection: how many documents each carried."""
-
-    def __init__(self) -> None:
-        self.sizes: list[int] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "insert" and event.command.get("insert") == "cases":
-            self.sizes.append(len(event.command.get("documents", [])))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 @dataclass
 class Intake:
     submit: SubmitCase
     repository: MongoCaseRepository
     relay: OutboxRelay
     db: AsyncDatabase[dict[str, Any]]
-    inserts: CaseInserts
+    commands: StoreCommands
+
+    def case_inserts(self) -> list[int]:
+        """How many cases each insert into ``cases`` carried."""
+        return [c.documents for c in self.commands.of("insert", "cases")]
+
     topic: str
     kafka: str
 
@@ -75,9 +64,9 @@ class Intake:
 async def intake(infra: Infra, mongo_db_name: str, topic_prefix: str) -> AsyncIterator[Intake]:
     topic = Topics(topic_prefix).case_submitted
     await ensure_topics(infra.kafka_bootstrap_servers, [topic], partitions=3, replication_factor=1)
-    inserts = CaseInserts()
+    commands = StoreCommands()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        infra.mongodb_uri, tz_aware=True, event_listeners=[inserts]
+        infra.mongodb_uri, tz_aware=True, event_listeners=[commands]
     )
     producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test-intake")
     await producer.start()
@@ -88,7 +77,7 @@ async def intake(infra: Infra, mongo_db_name: str, topic_prefix: str) -> AsyncIt
     relay.start()
     submit = SubmitCase(repository, load_municipalities(), Topics(topic_prefix), FixedClock())
     try:
-        yield Intake(submit, repository, relay, db, inserts, topic, infra.kafka_bootstrap_servers)
+        yield Intake(submit, repository, relay, db, commands, topic, infra.kafka_bootstrap_servers)
     finally:
         await relay.stop()
         await producer.stop()
@@ -106,14 +95,14 @@ def _once_each(records: list[Any], accepted: list[Accepted]) -> None:
 
 async def test_concurrent_submissions_share_inserts_and_each_case_is_published_once(intake: Intake) -> None:
     warm = await intake.submit(submission(), None)  # reserves the block of file numbers
-    intake.inserts.sizes.clear()
+    intake.commands.sent.clear()
 
     accepted = await asyncio.gather(*(intake.submit(submission(), f"key-many-{n:04d}") for n in range(40)))
 
     assert len({a.case_id for a in accepted}) == len({a.file_number for a in accepted}) == 40
     assert not any(a.replayed for a in accepted)
-    assert sum(intake.inserts.sizes) == 40
-    assert len(intake.inserts.sizes) < 5, f"one insert per batch, not per case: {intake.inserts.sizes}"
+    assert sum(intake.case_inserts()) == 40
+    assert len(intake.case_inserts()) < 5, f"one insert per batch, not per case: {intake.case_inserts()}"
     _once_each(await intake.published(41), [warm, *accepted])
     assert await intake.db["cases"].count_documents({"outbox_pending": True}) == 0, "never claimed one by one"
     assert await intake.db["cases_outbox_batches"].count_documents({}) == 0, "every batch settled"
@@ -121,7 +110,7 @@ async def test_concurrent_submissions_share_inserts_and_each_case_is_published_o
 
 async def test_a_repeated_key_in_the_same_batch_and_in_a_later_one_returns_the_stored_case(intake: Intake) -> None:
     warm = await intake.submit(submission(), None)
-    intake.inserts.sizes.clear()
+    intake.commands.sent.clear()
 
     one, same_key, other = await asyncio.gather(
         intake.submit(submission(), "key-twice-0001"),
@@ -130,7 +119,7 @@ async def test_a_repeated_key_in_the_same_batch_and_in_a_later_one_returns_the_s
     )
     later = await intake.submit(submission(), "key-twice-0001")
 
-    assert intake.inserts.sizes[0] == 3, "the three requests went into one insert"
+    assert intake.case_inserts()[0] == 3, "the three requests went into one insert"
     assert one.case_id == same_key.case_id == later.case_id
     assert one.file_number == same_key.file_number == later.file_number
     assert sorted([one.replayed, same_key.replayed]) == [False, True] and later.replayed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -214,6 +215,18 @@ def test_the_day_of_a_cases_next_step(
     assert next_case_check(due, since, SAXONY, 1, warned=warned, escalated=escalated) == expected
 
 
+def assert_first_step_on(found: date | None, since: date, due: date, has_step: Callable[[date], bool]) -> None:
+    """No step is due from ``since`` until ``found``, and one is on ``found`` (None: none within 30
+    days after ``due``)."""
+    horizon = found or due + timedelta(days=30)
+    day = since
+    while day < horizon:
+        assert not has_step(day), day
+        day += timedelta(days=1)
+    if found is not None:
+        assert has_step(found)
+
+
 @given(
     st.dates(date(2026, 1, 1), date(2027, 12, 31)),
     st.integers(-10, 40),
@@ -234,13 +247,7 @@ def test_no_case_step_falls_before_the_day_it_is_filed_under(
     def has_step(day: date) -> bool:
         return bool(case_steps(light(due, day, SAXONY, warn_days), warned=warned, escalated=escalated))
 
-    horizon = found or due + timedelta(days=30)
-    day = since
-    while day < horizon:
-        assert not has_step(day), day
-        day += timedelta(days=1)
-    if found is not None:
-        assert has_step(found)
+    assert_first_step_on(found, since, due, has_step)
 
 
 WARNED, ESCALATED = Flags(open=True, warned=True), Flags(open=True, warned=True, escalated=True)
@@ -285,13 +292,7 @@ def test_no_task_step_falls_before_the_day_it_is_filed_under(
     def has_step(day: date) -> bool:
         return bool(due_steps(light(due, day, SAXONY, warn_days), flags, reroute_allowed=reroute))
 
-    horizon = found or due + timedelta(days=30)
-    day = since
-    while day < horizon:
-        assert not has_step(day), day
-        day += timedelta(days=1)
-    if found is not None:
-        assert has_step(found)
+    assert_first_step_on(found, since, due, has_step)
     if not flags.open or not reroute:
         case = next_case_check(due, since, SAXONY, warn_days, warned=flags.warned, escalated=flags.escalated)
         assert found == case  # a case is a task that is never re-routed

@@ -16,6 +16,7 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
+from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_platform.testing.topics import TopicReader
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_routes import MongoRouteRepository
@@ -23,7 +24,7 @@ from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.route_case import RouteCase
 from ikdz_routing.bootstrap import create_app
 from ikdz_routing.settings import RoutingSettings
-from pymongo import AsyncMongoClient, monitoring
+from pymongo import AsyncMongoClient
 
 from .fakes import store_only_relay
 
@@ -135,39 +136,22 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
     await mongo.close()
 
 
-class FindCounter(monitoring.CommandListener):
-    """Counts the find commands a client sends, per collection."""
-
-    def __init__(self) -> None:
-        self.finds: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find":
-            self.finds.append(str(event.command["find"]))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 async def test_a_final_status_that_names_its_pool_closes_the_case_without_reading_the_route(
     infra: Infra, mongo_db_name: str
 ) -> None:
-    finds = FindCounter()
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[finds])
+    commands = StoreCommands()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
     repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
     await repository.create_indexes()
     await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(3)])
     assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
 
-    finds.finds.clear()
+    commands.sent.clear()
     await repository.close("c1", "wurzen")
     await repository.close("c1", "wurzen")  # a redelivered final status
-    assert "routes" not in finds.finds
+    assert not commands.of("find", "routes")
     await repository.close("c2")  # a status without a pool: the route says
-    assert finds.finds.count("routes") == 1
+    assert len(commands.of("find", "routes")) == 1
     assert await repository.open_cases(["wurzen"]) == {"wurzen": 1}
     await mongo.close()
 
