@@ -282,8 +282,8 @@ def subscribe_batch(
     For consumers whose cost is per store round trip, not per event: ``func`` writes a batch with
     one ``insert_many``. The offsets are committed after the batch (coalesced with the next ones);
     ``dead_letters`` gives each record the guarantees of :func:`subscribe` (see
-    :meth:`DeadLetterPolicy.handle_batch`), so
-    ``func`` must be idempotent per event, as every consumer is. A batch is what the consumer has
+    :meth:`DeadLetterPolicy.handle_batch`), so ``func`` must be idempotent per event, as every
+    consumer is. A batch is what the consumer has
     fetched, from one or several partitions, so waiting adds no latency when traffic is low. When
     nothing was fetched within ``batch_timeout_ms``, FastStream sleeps as long again before the next
     look: a small value keeps that from delaying the next event (the look itself is in memory; the
@@ -340,6 +340,7 @@ async def _batch_with_text_headers(records: Any, parse: Callable[[Any], Awaitabl
 
 
 def _text_headers(record: Any) -> Any:
+    """``record`` itself, or a copy whose headers are valid UTF-8 (other bytes replaced)."""
     try:
         for _, value in record.headers:
             value.decode()

@@ -150,10 +150,7 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-            try:
-                await self._delete_settled()
-            except Exception:  # their leases run out; a scan then sends their events once more
-                log.exception("outbox_settle_on_stop_failed")
+            await self._settle_quietly()
 
     async def _run(self) -> None:
         next_scan = 0.0  # the first pass scans: a previous run may have left pending documents
@@ -281,6 +278,8 @@ class OutboxRelay:
             await records.delete_many(query)  # $in reads the whole collection: it holds few records
 
     async def _settle_quietly(self) -> None:
+        """Delete the settled records; a failure is logged: their leases run out, and a scan then
+        sends their events once more."""
         try:
             await self._delete_settled()
         except Exception:
