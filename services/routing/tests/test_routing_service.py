@@ -258,6 +258,7 @@ async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Inf
             municipalities,
             Topics("t"),
             lambda: datetime(2026, 12, 7, 9, tzinfo=UTC),
+            chunk=5,  # the batch of 12 is written in three chunks while the next is decided
         )
         for batch in batches:
             await route(batch)
