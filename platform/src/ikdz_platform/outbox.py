@@ -114,6 +114,7 @@ class OutboxRelay:
         self._settle_due = 0.0  # when the oldest settled batch's record should be deleted at the latest
         self._settled: dict[str, tuple[AsyncCollection[Document], list[str]]] = {}  # records whose events went out
         self._scan_requested = False
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def watch(self, collection: AsyncCollection[Document]) -> OutboxNotifier:
@@ -142,13 +143,25 @@ class OutboxRelay:
         self._wakeup.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Finish the pass under way and send what writers handed over, then settle and end.
+
+        A send cut off halfway would leave its batch to be sent again once the lease runs out (30 s
+        later, duplicates included); only a pass still running after ``grace_seconds`` (the
+        broker is gone) is cancelled.
+        """
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._wakeup.set()
+            done, _ = await asyncio.wait({self._task}, timeout=grace_seconds)
+            if not done:
+                log.warning("outbox_relay_stop_timed_out", seconds=grace_seconds)
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
             await self._settle_quietly()
 
@@ -166,6 +179,10 @@ class OutboxRelay:
                 OUTBOX_ERRORS.inc()
                 log.exception("outbox_relay_failed")
                 more = False
+            if self._stopping:
+                if self._ready or self._written:
+                    continue  # handed over during the pass: send it before ending
+                return
             if more:  # the scan filled a batch: there may be more pending documents
                 self._scan_requested = True
                 continue

@@ -256,3 +256,32 @@ async def test_a_relay_stopped_before_settling_deletes_its_records_on_the_way_ou
     await relay.stop()
     assert await db["cases_outbox_batches"].count_documents({}) == 0
     assert len(sender.sent) == 1
+
+
+class SlowSender(RecordingSender):
+    """Takes a while to have its sends acknowledged, as a loaded broker does."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.sending = asyncio.Event()
+
+    async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+        self.sending.set()
+        await asyncio.sleep(self.seconds)
+        await super().send_all(messages)
+
+
+async def test_a_relay_stopped_while_sending_finishes_the_send_and_settles(db: Any, topic: str) -> None:
+    sender = SlowSender(seconds=0.3)
+    relay = OutboxRelay([], sender, poll_seconds=30)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    await writer.insert_many([_item(topic, "inflight", "sent")])
+    await asyncio.wait_for(sender.sending.wait(), timeout=10)
+    await writer.insert_many([_item(topic, "handed-over", "sent too")])  # handed over while the first send runs
+
+    await relay.stop()
+
+    assert sorted(key for key, _ in _sent_messages(sender)) == [b"handed-over", b"inflight"]
+    assert await db["cases_outbox_batches"].count_documents({}) == 0, "both batches are settled, none waits for a lease"
