@@ -1,7 +1,8 @@
 """Routing benchmark on the real broker and store: routed cases/s and decision-time percentiles.
 
-Starts Kafka, FerretDB and the routing service (one uvicorn process, ``ikdz_platform.stack.Stack``,
-free loopback ports, a fresh data dir, a unique topic prefix). Then
+Starts Kafka, FerretDB and the routing service (``--replicas`` uvicorn processes, 2 by default: one
+Python process uses one core; ``ikdz_platform.stack.Stack``, free loopback ports, a fresh data dir, a
+unique topic prefix). Then
 
 1. the pure policy: ``decide`` in this process for the pilot configuration and for a state-wide
    one (418 town pools, every town with agreements with all towns of its Landkreis), timed per call;
@@ -227,7 +228,8 @@ class Phase:
             lines.append(
                 "  CPU (% of one core over the phase): "
                 + ", ".join(f"{name} {100 * seconds / wall:.0f} %" for name, seconds in used.items())
-                + f"; routing {1000 * used.get('routing', 0) / len(routed):.2f} CPU ms per case"
+                + f"; routing {1000 * sum(s for n, s in used.items() if n.startswith('routing')) / len(routed):.2f}"
+                + " CPU ms per case (all replicas)"
             )
         return lines
 
@@ -280,7 +282,8 @@ async def run_phase(
 # ------------------------------------------------------------------------------------ main
 
 
-def make_stack(data_dir: Path, prefix: str, partitions: int | None, extra: Sequence[str]) -> Stack:
+def make_stack(data_dir: Path, prefix: str, partitions: int | None, replicas: int, extra: Sequence[str]) -> Stack:
+    """Kafka, FerretDB and ``replicas`` routing processes (one consumer group: they share the partitions)."""
     env = {
         "IKDZ_TOPIC_PREFIX": f"{prefix}.",
         "MONGODB_DATABASE_PREFIX": f"{prefix}_",
@@ -294,7 +297,8 @@ def make_stack(data_dir: Path, prefix: str, partitions: int | None, extra: Seque
         key, _, value = item.partition("=")
         env[key] = value
     [routing] = [dataclasses.replace(s, port=0) for s in default_services({}) if s.name == "routing"]
-    return Stack(data_dir, services=[routing], extra_env=env)
+    others = [dataclasses.replace(routing, name=f"routing-{n}") for n in range(2, replicas + 1)]
+    return Stack(data_dir, services=[routing, *others], extra_env=env)
 
 
 async def bench(args: argparse.Namespace, stack: Stack, topics: Topics) -> tuple[list[str], bool, dict[str, Any]]:
@@ -308,7 +312,7 @@ async def bench(args: argparse.Namespace, stack: Stack, topics: Topics) -> tuple
     for policy in policies:
         lines += policy.lines()
 
-    pids = {"routing": int(stack.service("routing").pid or 0)}
+    pids = {name: int(process.pid or 0) for name, process in stack.services.items()}
     if stack.ferretdb is not None and stack.ferretdb.pid:
         pids["ferretdb"] = int(stack.ferretdb.pid)
     if stack.kafka is not None and stack.kafka.pid:
@@ -377,8 +381,7 @@ async def bench(args: argparse.Namespace, stack: Stack, topics: Topics) -> tuple
     failures = [f"{p.name}: {len(p.missing)} cases not routed, e.g. {p.missing[:3]}" for p in phases if p.missing]
     if observer.duplicates:
         failures.append(f"{observer.duplicates} cases were routed more than once")
-    if not stack.service("routing").running:
-        failures.append(f"routing exited; log {stack.service('routing').log_path}")
+    failures += [f"{name} exited; log {p.log_path}" for name, p in stack.services.items() if not p.running]
     if failures:
         lines += ["\n== FAILED ==", *[f"  {f}" for f in failures]]
     result = {
@@ -402,6 +405,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--complete-timeout", type=float, default=300.0, help="seconds after the last send")
     parser.add_argument("--policy-calls", type=int, default=5000, help="timed calls of the pure policy per config")
     parser.add_argument("--partitions", type=int, default=None, help="IKDZ_TOPIC_PARTITIONS")
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="routing processes (one per core: one Python process uses one core)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ready-timeout", type=float, default=180.0)
     parser.add_argument("--keep-data", action="store_true")
@@ -414,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     prefix = f"benchrt{secrets.token_hex(4)}"
     data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-routing-"))
-    stack = make_stack(data_dir / "stack", prefix, args.partitions, args.env)
+    stack = make_stack(data_dir / "stack", prefix, args.partitions, args.replicas, args.env)
     say(f"IKDZ routing benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, data in {data_dir}")
     say(f"   load average before start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 

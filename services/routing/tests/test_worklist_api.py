@@ -169,6 +169,7 @@ async def test_worklist_four_eyes_completion_and_audit(
         ("completed", "anna"),
     ]
     assert audit["entries"][-1]["acting_ags"] == "14522020"
+    assert audit["entries"][0]["decision"]["reasons"], "the export carries the routing decision and its reasons"
     assert (audit["owner_ags"], audit["agreement_ref"]) == ("14729410", "ZV-IKDZ-2026-01 Wurzen/Augustusburg")
     # Wurzen's admin acts for the owner town and may read the audit log.
     assert (await client.get("/api/v1/cases/case-t1/audit", headers=as_("wanda"))).json()["chain_intact"]
@@ -177,6 +178,13 @@ async def test_worklist_four_eyes_completion_and_audit(
     tampered = (await client.get("/api/v1/cases/case-t1/audit", headers=as_("anna"))).json()
     assert not tampered["chain_intact"]
     assert any("task-1" in p for p in tampered["problems"])
+
+    route = await db["routes"].find_one({"_id": "case-t1"})
+    forged = route["audit"].replace('"pool_id":"augustusburg"', '"pool_id":"wurzen"')
+    assert forged != route["audit"]
+    await db["routes"].update_one({"_id": "case-t1"}, {"$set": {"audit": forged}})
+    tampered = (await client.get("/api/v1/cases/case-t1/audit", headers=as_("anna"))).json()
+    assert "routing decision: content does not match its hash" in tampered["problems"]
 
 
 async def test_a_task_for_a_pool_the_case_was_not_routed_to_is_dead_lettered(

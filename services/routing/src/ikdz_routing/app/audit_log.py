@@ -7,7 +7,7 @@ from typing import Any
 
 from ikdz_routing.app.ports import CaseDeadlineStore
 from ikdz_routing.app.task_ports import TaskNotFoundError, TaskRepository
-from ikdz_routing.domain.audit import GENESIS, broken_links, record_hash
+from ikdz_routing.domain.audit import GENESIS, broken_links, head_record, record_hash
 from ikdz_routing.domain.tasks import Actor, Role
 
 
@@ -22,7 +22,7 @@ class CaseAudit:
         route = await self._repository.route_of(case_id)
         if route is None or not _may_read(route, actor):
             raise TaskNotFoundError(case_id)
-        head = route["audit"]
+        head = head_record(route["audit"])
         problems = (
             []
             if record_hash(GENESIS, head) == route.get("audit_hash")

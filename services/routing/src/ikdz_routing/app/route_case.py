@@ -16,7 +16,7 @@ from ikdz_platform.outbox import outbox_entry
 from ikdz_routing.app.case_deadlines import first_deadline_check
 from ikdz_routing.app.config_admin import ActiveConfig
 from ikdz_routing.app.ports import Clock, RouteRepository
-from ikdz_routing.domain.audit import GENESIS, record_hash
+from ikdz_routing.domain.audit import sealed_head
 from ikdz_routing.domain.calendar import SAXONY_TZ
 from ikdz_routing.domain.config import RoutingConfig
 from ikdz_routing.domain.deadlines import deadline_after
@@ -115,13 +115,13 @@ class RouteCase:
         case = submitted.data
         to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills), case.requested_pool_id)
         outcome = decide(to_route, config, backlog, now.date())
+        decision = outcome.decision.model_dump(mode="json")
         route: dict[str, Any] = {
             "_id": case.case_id,
             "file_number": case.file_number,
             "service": case.service.value,
             "owner_ags": case.owner_ags,
             "routed_at": now,
-            "decision": outcome.decision.model_dump(mode="json"),
             "pool_id": None,
             **_case_deadlines(config, case, now),
         }
@@ -136,21 +136,23 @@ class RouteCase:
             rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
             entries = [outbox_entry(self._topics.case_status, _caused_by(submitted, rejected, None))]
         route.update(first_deadline_check(route, config, now))  # the deadline checker's first day bucket
-        # The routing decision heads the case's audit chain (tasks chain from its hash).
-        route["audit"] = {
-            "action": "routed",
-            "actor": "routing",
-            "case_id": case.case_id,
-            "owner_ags": case.owner_ags,
-            "pool_id": route["pool_id"],
-            "processing_ags": route.get("processing_ags"),
-            "agreement_ref": route.get("agreement_ref"),
-            "decision": route["decision"],
-            "target_date": route.get("target_date"),
-            "legal_date": route.get("legal_date"),
-            "at": now.isoformat(),
-        }
-        route["audit_hash"] = record_hash(GENESIS, route["audit"])
+        # The routing decision heads the case's audit chain (tasks chain from its hash); it is stored
+        # once, in the audit record (CaseAudit exports it).
+        route["audit"], route["audit_hash"] = sealed_head(
+            {
+                "action": "routed",
+                "actor": "routing",
+                "case_id": case.case_id,
+                "owner_ags": case.owner_ags,
+                "pool_id": route["pool_id"],
+                "processing_ags": route.get("processing_ags"),
+                "agreement_ref": route.get("agreement_ref"),
+                "decision": decision,
+                "target_date": route.get("target_date"),
+                "legal_date": route.get("legal_date"),
+                "at": now.isoformat(),
+            }
+        )
         return route, entries
 
     def _routed(self, submitted: CloudEvent[CaseSubmitted], outcome: Routed, now: datetime) -> list[dict[str, Any]]:
