@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from ikdz_contracts.cloudevents import decode
+from ikdz_contracts.events import CaseStatus
 from ikdz_platform.outbox import OutboxRelay, outbox_entry
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_platform.testing.topics import TopicReader
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
@@ -47,9 +50,6 @@ def _item(topic: str, case_id: str, *messages: str) -> tuple[dict[str, Any], lis
 
 
 def _sent_messages(sender: RecordingSender) -> list[tuple[bytes | None, str | None]]:
-    from ikdz_contracts.cloudevents import decode  # noqa: PLC0415
-    from ikdz_contracts.events import CaseStatus  # noqa: PLC0415
-
     return [(m.key, decode(m.value, CaseStatus).data.message_de) for m in sender.sent]
 
 
@@ -90,9 +90,8 @@ async def test_documents_stored_before_are_skipped_with_their_events(db: Any, to
 
     assert again == {"d2"}
     assert sorted(_sent_messages(sender)) == [(b"d1", "original"), (b"d2", "new")]
-    assert (await cases.find_one({"_id": "d1"}))["outbox"][0]["id"] != (await cases.find_one({"_id": "d2"}))["outbox"][
-        0
-    ]["id"]
+    [stored] = (await cases.find_one({"_id": "d1"}))["outbox"]
+    assert decode(stored["value"], CaseStatus).data.message_de == "original", "the first copy is kept"
     assert await writer.insert_many([]) == set()
 
 
@@ -285,3 +284,15 @@ async def test_a_relay_stopped_while_sending_finishes_the_send_and_settles(db: A
 
     assert sorted(key for key, _ in _sent_messages(sender)) == [b"handed-over", b"inflight"]
     assert await db["cases_outbox_batches"].count_documents({}) == 0, "both batches are settled, none waits for a lease"
+
+
+async def test_the_published_counter_counts_every_event_under_its_topic(db: Any, topic: str) -> None:
+    def published() -> float:
+        return REGISTRY.get_sample_value("ikdz_outbox_published_total", {"topic": topic}) or 0.0
+
+    before = published()
+    relay = OutboxRelay([], RecordingSender())
+    await relay.batch_writer(db["cases"]).insert_many([_item(topic, f"m{n}", "first", "second") for n in range(3)])
+    await relay.run_once()
+
+    assert published() - before == 6

@@ -35,11 +35,13 @@ def submitted(case_id: str, owner_ags: str = "14729410") -> bytes:
     return encode(submitted_event(case_id, owner_ags))
 
 
-def submitted_event(case_id: str, owner_ags: str = "14729410") -> CloudEvent[CaseSubmitted]:
+def submitted_event(
+    case_id: str, owner_ags: str = "14729410", service: ServiceId = ServiceId.TRADE_REGISTRATION
+) -> CloudEvent[CaseSubmitted]:
     data = CaseSubmitted(
         case_id=case_id,
         file_number="WUR-GEW-2026-000042",
-        service=ServiceId.TRADE_REGISTRATION,
+        service=service,
         owner_ags=owner_ags,
         submitted_at=datetime.now(UTC),
         channel="api",
@@ -244,10 +246,12 @@ async def test_concurrent_routings_and_closings_keep_the_backlog_exact(infra: In
 
 
 async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Infra, mongo_db_name: str) -> None:
-    """Within a batch each decision sees the backlog the cases before it left: a burst spreads."""
+    """Within a batch each decision sees the backlog the cases before it left: a burst spreads; and
+    each route, deadlines and audit record included, is the one routing the case alone stores."""
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
     municipalities = load_municipalities()
-    cases = [submitted_event(f"c{n}", ("14729410", "14522020")[n % 3 == 0]) for n in range(12)]
+    services = (ServiceId.TRADE_REGISTRATION, ServiceId.EINVOICE)  # einvoice has a legal deadline too
+    cases = [submitted_event(f"c{n}", ("14729410", "14522020")[n % 3 == 0], services[n % 2]) for n in range(12)]
     placed = []
     for name, batches in (("batch", [cases]), ("single", [[case] for case in cases])):
         db = mongo[f"{mongo_db_name}-{name}"]
@@ -263,10 +267,12 @@ async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Inf
         for batch in batches:
             await route(batch)
         stored = await db["routes"].find({"_id": {"$regex": "^c"}}).to_list()
-        placed.append({doc["_id"]: doc["pool_id"] for doc in stored})
+        placed.append({doc["_id"]: {k: v for k, v in doc.items() if not k.startswith("outbox")} for doc in stored})
     await mongo.close()
 
     in_batch, one_by_one = placed
     assert len(in_batch) == 12
     assert in_batch == one_by_one
-    assert set(in_batch.values()) == {"wurzen", "augustusburg"}, "the burst is spread, not all on one pool"
+    assert {route["pool_id"] for route in in_batch.values()} == {"wurzen", "augustusburg"}, "the burst is spread"
+    assert all(route["target_date"] and route["deadline_check_day"] for route in in_batch.values())
+    assert {route["legal_date"] is None for route in in_batch.values()} == {True, False}

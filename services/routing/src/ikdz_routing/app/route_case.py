@@ -92,11 +92,12 @@ class RouteCase:
         now = self._clock()
         config = self._active.current  # read once: a configuration activated meanwhile applies to the next batch
         backlog = dict(await self._repository.open_cases([pool.id for pool in config.pools]))
+        deadlines: dict[tuple[str, str, str | None], dict[str, str | None]] = {}  # the batch's cases share `now`
         writes: list[asyncio.Task[set[str]]] = []
         for start in range(0, len(batch), self._chunk):
             routes = []
             for n, submitted in enumerate(batch[start : start + self._chunk], start=1):
-                route, entries = self._route(submitted, config, backlog, now)
+                route, entries = self._route(submitted, config, backlog, deadlines, now)
                 if route["pool_id"] is not None:
                     backlog[route["pool_id"]] += 1
                 routes.append((route, entries))
@@ -109,9 +110,18 @@ class RouteCase:
                 raise result  # after every chunk finished: a retry of the batch skips what was stored
 
     def _route(
-        self, submitted: CloudEvent[CaseSubmitted], config: RoutingConfig, backlog: dict[str, int], now: datetime
+        self,
+        submitted: CloudEvent[CaseSubmitted],
+        config: RoutingConfig,
+        backlog: dict[str, int],
+        deadlines: dict[tuple[str, str, str | None], dict[str, str | None]],
+        now: datetime,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The route document of one case and the events it causes."""
+        """The route document of one case and the events it causes.
+
+        ``deadlines`` holds the deadline fields computed so far in the batch: they depend only on the
+        service, the owner town and the pool (working days are counted from the same day).
+        """
         case = submitted.data
         to_route = CaseToRoute(case.owner_ags, case.service, frozenset(case.required_skills), case.requested_pool_id)
         outcome = decide(to_route, config, backlog, now.date())
@@ -123,7 +133,6 @@ class RouteCase:
             "owner_ags": case.owner_ags,
             "routed_at": now,
             "pool_id": None,
-            **_case_deadlines(config, case, now),
         }
         if isinstance(outcome, Routed):
             entries = self._routed(submitted, outcome, now)
@@ -135,7 +144,12 @@ class RouteCase:
         else:
             rejected = _status(case, CaseState.REJECTED, now, message_de=UNROUTABLE_DE)
             entries = [outbox_entry(self._topics.case_status, _caused_by(submitted, rejected, None))]
-        route.update(first_deadline_check(route, config, now))  # the deadline checker's first day bucket
+        terms = (case.service.value, case.owner_ags, route["pool_id"])
+        if terms not in deadlines:
+            dates = _case_deadlines(config, case, now)
+            # The deadline checker's first day bucket.
+            deadlines[terms] = {**dates, **first_deadline_check({**route, **dates}, config, now)}
+        route.update(deadlines[terms])
         # The routing decision heads the case's audit chain (tasks chain from its hash); it is stored
         # once, in the audit record (CaseAudit exports it).
         route["audit"], route["audit_hash"] = sealed_head(
