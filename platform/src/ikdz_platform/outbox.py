@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import structlog
-from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode
+from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode_text
 from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
@@ -58,10 +58,10 @@ def outbox_entry(topic: str, event: CloudEvent[Any]) -> Document:
     """The stored form of one event to publish; the Kafka key is the event's subject (the case id).
 
     Only what differs per event is stored (the event id is inside the value, every event has the
-    same content type): FerretDB v1 converts each field of an insert, and these entries ride along
-    with every case, route and step written.
+    same content type), the value as JSON text: FerretDB v1 converts each field of an insert (binary
+    data to base64), and these entries ride along with every case, route and step written.
     """
-    return {"topic": topic, "key": event.subject, "value": encode(event)}
+    return {"topic": topic, "key": event.subject, "value": encode_text(event)}
 
 
 def new_document_outbox(entries: Sequence[Document]) -> Document:
@@ -70,11 +70,12 @@ def new_document_outbox(entries: Sequence[Document]) -> Document:
 
 
 def _message(entry: Mapping[str, Any]) -> OutgoingMessage:
+    value = entry["value"]  # JSON text; entries of older versions stored it as binary, with this same header
     return OutgoingMessage(
         topic=entry["topic"],
         key=str(entry["key"]).encode(),
-        value=bytes(entry["value"]),
-        headers={"content-type": CONTENT_TYPE.encode()},  # entries of older versions stored this same header
+        value=value.encode() if isinstance(value, str) else bytes(value),
+        headers={"content-type": CONTENT_TYPE.encode()},
     )
 
 

@@ -296,3 +296,19 @@ async def test_the_published_counter_counts_every_event_under_its_topic(db: Any,
     await relay.run_once()
 
     assert published() - before == 6
+
+
+async def test_entries_are_stored_as_text_and_entries_of_older_versions_are_still_sent(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender)
+    await relay.batch_writer(cases).insert_many([_item(topic, "new", "as text")])
+    [entry] = (await cases.find_one({"_id": "new"}))["outbox"]
+    assert isinstance(entry["value"], str)
+    older = {**_item(topic, "old", "as binary")[1][0], "id": "e-old", "headers": {"content-type": b"x"}}
+    older["value"] = older["value"].encode()
+    await cases.insert_one({"_id": "old", "outbox": [older], "outbox_pending": True})
+
+    await relay.run_once()
+
+    assert sorted(_sent_messages(sender)) == [(b"new", "as text"), (b"old", "as binary")]

@@ -111,4 +111,4 @@ class FakeInvoiceStore:
 
     def events(self, type_suffix: str) -> list[Document]:
         """Outbox entries whose CloudEvents type ends with ``type_suffix``."""
-        return [e for e in self.outboxes if json.loads(bytes(e["value"]))["type"].endswith(type_suffix)]
+        return [e for e in self.outboxes if json.loads(e["value"])["type"].endswith(type_suffix)]

@@ -47,7 +47,7 @@ def invoice(leitweg_id: str = "14729410-SCHULE-43", number: str = "R-2026-1", ex
 
 
 def of_type(entries: list[dict[str, Any]], suffix: str) -> list[dict[str, Any]]:
-    return [json.loads(bytes(e["value"])) for e in entries if json.loads(bytes(e["value"]))["type"].endswith(suffix)]
+    return [json.loads(e["value"]) for e in entries if json.loads(e["value"])["type"].endswith(suffix)]
 
 
 @pytest.fixture
@@ -73,8 +73,8 @@ def world(validator: XRechnungValidator) -> dict[str, Any]:
 async def receive_and_process(world: dict[str, Any], data: bytes) -> tuple[str, CloudEvent[InvoiceReceived]]:
     receipt = await world["receive"](data, "api")
     store: FakeInvoiceStore = world["store"]
-    [raw] = [e for e in store.outboxes if e["key"] == receipt.invoice_id and b"einvoice.received" in bytes(e["value"])]
-    event = decode(bytes(raw["value"]), InvoiceReceived)
+    [raw] = [e for e in store.outboxes if e["key"] == receipt.invoice_id and "einvoice.received" in e["value"]]
+    event = decode(raw["value"], InvoiceReceived)
     assert await world["process"](event)
     return receipt.invoice_id, event
 
