@@ -164,14 +164,15 @@ async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
     db = mongo[mongo_db_name]
     repository = MongoRouteRepository(db, store_only_relay(), recount_seconds=1.5)
+    other_replica = MongoRouteRepository(db, store_only_relay())
     await repository.create_indexes()
-    await db["routes"].insert_one({"_id": "old", "pool_id": "wurzen"})
+    await other_replica.insert_many([({"_id": "old", "pool_id": "wurzen"}, [])])
     pools = ["wurzen", "augustusburg"]
     assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
 
     assert await repository.insert_many([({"_id": "c1", "pool_id": "augustusburg"}, [])]) == {"c1"}
     await repository.close("old")
-    await db["routes"].insert_one({"_id": "elsewhere", "pool_id": "wurzen"})  # another replica routed a case
+    await other_replica.insert_many([({"_id": "elsewhere", "pool_id": "wurzen"}, [])])
     assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 1}, "own writes count at once"
 
     await asyncio.sleep(1.6)
@@ -256,8 +257,10 @@ async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Inf
     for name, batches in (("batch", [cases]), ("single", [[case] for case in cases])):
         db = mongo[f"{mongo_db_name}-{name}"]
         await db["routes"].insert_many([{"_id": f"old-{i}", "pool_id": "wurzen"} for i in range(3)])
+        repository = MongoRouteRepository(db, store_only_relay())
+        await repository.mark_open_routes()  # routes from before the markers
         route = RouteCase(
-            MongoRouteRepository(db, store_only_relay()),
+            repository,
             ActiveConfig(load_routing_config(PILOT_CONFIG, municipalities)),
             municipalities,
             Topics("t"),

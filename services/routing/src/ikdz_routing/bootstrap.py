@@ -78,7 +78,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     repository = MongoRouteRepository(
         runtime.db, runtime.outbox_relay(), recount_seconds=settings.backlog_recount_seconds
     )
-    runtime.on_start(repository.create_indexes)
+    runtime.on_start(repository.set_up_store)
     route = RouteCase(repository, active, municipalities, topics, utc_now, chunk=settings.route_write_chunk)
     tasks = MongoTaskRepository(runtime.db)
     runtime.on_start(tasks.create_indexes)
