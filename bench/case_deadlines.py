@@ -164,7 +164,10 @@ async def measure_cases(
     clock = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
     check = CheckCaseDeadlines(store)
 
-    coordination = Coordination(Worklists(MongoTaskRepository(db)), DeadlineLights(active, lambda: clock[0]), store)
+    def now() -> datetime:
+        return clock[0]
+
+    coordination = Coordination(Worklists(MongoTaskRepository(db), now), DeadlineLights(active, now), store)
     first_runs, steady_runs, steps = await four_days(check, active, clock, repeat)
     seconds = {
         "before: one checker run's case reads": await timed(before, repeat),

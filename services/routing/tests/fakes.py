@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,9 @@ from ikdz_routing.app.case_deadlines import CASE_FIELDS
 from ikdz_routing.app.config_admin import VersionTakenError
 from ikdz_routing.app.task_ports import ConcurrentChangeError
 from ikdz_routing.domain.audit import GENESIS, chained
+from ikdz_routing.domain.calendar import saxon_day
 from ikdz_routing.domain.config import RoutingConfig
-from ikdz_routing.domain.tasks import TaskChange, TaskDefinition
+from ikdz_routing.domain.tasks import Action, TaskChange, TaskDefinition
 
 
 class FakeConfigVersions:
@@ -135,12 +136,25 @@ class FakeTaskRepository:
             "pool_id": change.pool_id or pool_id,
             **({"deadline_check_day": check_day} if check_day else {}),
         }
+        if change.action is Action.COMPLETED:
+            record["completed_pool_day"] = f"{record['pool_id']}:{saxon_day(change.at).isoformat()}"
         self.records[key] = {"_id": key, **chained(prev_hash, record), "outbox": outbox}
         return str(self.records[key]["hash"])
 
-    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    async def open_in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         wanted = set(pool_ids)
-        ids = {r["task_id"] for r in self.records.values() if r["pool_id"] in wanted}
+        tasks = {task_id: self._of(task_id) for task_id in sorted({r["task_id"] for r in self.records.values()})}
+        return {
+            task_id: records
+            for task_id, records in tasks.items()
+            if records[-1]["pool_id"] in wanted and all(r["action"] != "completed" for r in records)
+        }
+
+    async def completed_in_pools(
+        self, pool_ids: Iterable[str], days: Iterable[date]
+    ) -> dict[str, list[dict[str, Any]]]:
+        keys = {f"{pool_id}:{day.isoformat()}" for pool_id in pool_ids for day in days}
+        ids = {r["task_id"] for r in self.records.values() if r.get("completed_pool_day") in keys}
         return {task_id: self._of(task_id) for task_id in sorted(ids)}
 
     async def unfinished(self) -> dict[str, list[dict[str, Any]]]:

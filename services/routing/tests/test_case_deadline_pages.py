@@ -89,7 +89,7 @@ async def case_deadline_world() -> World:
     report = await CheckCaseDeadlines(store)(active.current, clock())
     assert (report[Step.WARN], report[Step.ESCALATE]) == (1, 2)  # c-yellow; c-red and c-aug
 
-    lights, worklists = DeadlineLights(active, clock), Worklists(tasks)
+    lights, worklists = DeadlineLights(active, clock), Worklists(tasks, clock)
     act = ActOnTask(tasks, Topics("t."), clock, _NoRelay(), active)
     coordination = Coordination(worklists, lights, store)
     rows = TaskRows(lights, load_municipalities())

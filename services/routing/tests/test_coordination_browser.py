@@ -51,7 +51,7 @@ async def test_the_coordinator_page_is_accessible(browser_page_nojs: Page) -> No
     clock = FakeClock(datetime(2026, 12, 3, 9, tzinfo=UTC))
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
     lights = DeadlineLights(active, clock)
-    worklists = Worklists(tasks)
+    worklists = Worklists(tasks, clock)
     act = ActOnTask(tasks, Topics("t."), clock, _NoRelay(), active)
     rows = TaskRows(lights, load_municipalities())
     app = FastAPI()

@@ -266,7 +266,9 @@ class CaseWorld:
         self.tasks = FakeTaskRepository()
         check_tasks = CheckTaskDeadlines(self.tasks, FakeTaskDeadlines(self.tasks), FakeRoutes())
         self.check = CheckDeadlines(check_tasks, CheckCaseDeadlines(self.store), self.active, self.clock)
-        self.coordination = Coordination(Worklists(self.tasks), DeadlineLights(self.active, self.clock), self.store)
+        self.coordination = Coordination(
+            Worklists(self.tasks, self.clock), DeadlineLights(self.active, self.clock), self.store
+        )
 
     async def on(self, day: int, month: int = 12) -> Any:
         """Run the check at 8:00 Saxon time of that day; what was read, and the report."""
@@ -421,7 +423,7 @@ async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checke
     audit = await CaseAudit(tasks, cases)("c1", COORDINATOR)
     assert audit["chain_intact"], audit["problems"]
     assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("routed", "routing"), ("escalated", CHECKER)]
-    overview = await Coordination(Worklists(tasks), DeadlineLights(active, clock), cases).overview(COORDINATOR)
+    overview = await Coordination(Worklists(tasks, clock), DeadlineLights(active, clock), cases).overview(COORDINATOR)
     assert [(row.key, row.cases_escalated, row.worst) for row in overview.pools] == [("wurzen", 1, Light.RED)]
     assert [c.case_id for c in overview.cases] == ["c1"]
     await mongo.close()

@@ -81,7 +81,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     runtime.on_start(repository.set_up_store)
     route = RouteCase(repository, active, municipalities, topics, utc_now, chunk=settings.route_write_chunk)
     tasks = MongoTaskRepository(runtime.db)
-    runtime.on_start(tasks.create_indexes)
+    runtime.on_start(tasks.prepare)
     task_outbox = runtime.outbox(tasks.changes)
     stream.register(
         runtime.broker,
@@ -107,7 +107,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     if resolve_actor is None:
         resolve_actor = actor_from(staff_principal(install_staff_auth(app, settings)), _pool_town(active))
     act = ActOnTask(tasks, topics, utc_now, task_outbox, active)
-    worklists = Worklists(tasks)
+    worklists = Worklists(tasks, utc_now)
     lights = DeadlineLights(active, utc_now)
     coordination = Coordination(worklists, lights, case_deadlines)
     audit = CaseAudit(tasks, case_deadlines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, Protocol
 
 from ikdz_routing.app.ports import DayBuckets
@@ -48,13 +49,21 @@ class TaskRepository(Protocol):
         new record's hash. ``ConcurrentChangeError`` if another change took the version first."""
         ...
 
-    async def in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Every record of each task that is or was in one of the pools, by task, in version order."""
+    async def open_in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every record of each task that is not completed and is now in one of the pools, by task,
+        in version order; reads nothing of the pools' completed tasks."""
+        ...
+
+    async def completed_in_pools(
+        self, pool_ids: Iterable[str], days: Iterable[date]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every record of each task completed in one of the pools on one of the (Saxon) days, by
+        task, in version order (a completion stored before ``completed_pool_day`` was recorded is not found)."""
         ...
 
     async def unfinished(self) -> dict[str, list[dict[str, Any]]]:
         """Every record of each task that is not completed, by task, in version order: a full scan,
-        for a store the deadline checker never swept only."""
+        for a store from before the deadline checker's buckets or the open-task markers only."""
         ...
 
     async def of_case(self, case_id: str) -> list[dict[str, Any]]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ikdz_contracts.cloudevents import CloudEvent, new_event
@@ -39,6 +39,7 @@ from ikdz_routing.domain.tasks import (
 
 SOURCE = "urn:ikdz:routing"
 RETRIES = 3
+RECENTLY_DONE_DAYS = 7  # the completed tasks a worklist shows on request
 
 
 class AcceptTaskRequest:
@@ -95,7 +96,7 @@ class AcceptTaskRequest:
     async def _assign_on_arrival(self, pool: Pool, definition: TaskDefinition) -> None:
         """Give the new task to the fitting member with the least load; else it waits to be claimed."""
         open_tasks: Counter[str] = Counter()
-        for records in (await self._repository.in_pools([pool.id])).values():
+        for records in (await self._repository.open_in_pools([pool.id])).values():
             task = replay(TaskDefinition.model_validate(records[0]["definition"]), [_change(r) for r in records[1:]])
             if task.state is TaskState.CLAIMED and task.assignee:
                 open_tasks[task.assignee] += 1
@@ -213,12 +214,21 @@ class ActOnTask:
 class Worklists:
     """What an actor may see: the tasks of her pools, nothing else."""
 
-    def __init__(self, repository: TaskRepository) -> None:
+    def __init__(self, repository: TaskRepository, clock: Clock) -> None:
         self._repository = repository
+        self._clock = clock
 
     async def visible(self, actor: Actor, *, mine: bool = False, include_done: bool = False) -> list[Task]:
+        """The open and claimed tasks of the actor's pools, most urgent first; with ``include_done``
+        also those completed in them in the last ``RECENTLY_DONE_DAYS`` days (today included): a
+        pool's older history is never read."""
+        found = await self._repository.open_in_pools(actor.pools)
+        if include_done:
+            today = saxon_day(self._clock())
+            days = [today - timedelta(days=n) for n in range(RECENTLY_DONE_DAYS)]
+            found |= await self._repository.completed_in_pools(actor.pools, days)
         tasks = []
-        for records in (await self._repository.in_pools(actor.pools)).values():
+        for records in found.values():
             definition = TaskDefinition.model_validate(records[0]["definition"])
             task = replay(definition, [_change(r) for r in records[1:]])
             if task.pool_id not in actor.pools:

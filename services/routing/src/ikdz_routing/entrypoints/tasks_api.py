@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ikdz_routing.app.audit_log import CaseAudit
 from ikdz_routing.app.coordination import Backlog, CaseLight, Coordination, DeadlineLights
 from ikdz_routing.app.task_ports import ConcurrentChangeError, TaskNotFoundError
-from ikdz_routing.app.tasks import ActOnTask, Worklists
+from ikdz_routing.app.tasks import RECENTLY_DONE_DAYS, ActOnTask, Worklists
 from ikdz_routing.domain.deadlines import Light
 from ikdz_routing.domain.tasks import Action, Actor, Command, Task, TaskRuleError
 
@@ -209,9 +209,11 @@ def tasks_router(
     async def worklist(
         actor: CurrentActor,
         mine: Annotated[bool, Query(description="Only tasks assigned to me")] = False,
-        include_done: bool = False,
+        include_done: Annotated[
+            bool, Query(description=f"Also the tasks completed in the last {RECENTLY_DONE_DAYS} days")
+        ] = False,
     ) -> list[TaskOut]:
-        """Open and claimed tasks of the caller's pools."""
+        """Open and claimed tasks of the caller's pools, most urgent first."""
         return [task_out(t, lights) for t in await worklists.visible(actor, mine=mine, include_done=include_done)]
 
     @router.get("/tasks/{task_id}", response_model=TaskOut)
