@@ -1,7 +1,10 @@
-"""Which commands a MongoDB client sent: for tests that count store round trips."""
+"""Which commands a MongoDB client sent and how many documents came back: for tests that count store
+round trips and reads."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pymongo import monitoring
@@ -20,6 +23,9 @@ class StoreCommands(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.sent: list[StoreCommand] = []
+        self.returned: Counter[str] = Counter()
+        """Documents the store returned per collection (the batches of ``find``, ``aggregate`` and
+        ``getMore``)."""
 
     def of(self, name: str, collection: str | None = None) -> list[StoreCommand]:
         return [c for c in self.sent if c.name == name and collection in {None, c.collection}]
@@ -34,7 +40,10 @@ class StoreCommands(monitoring.CommandListener):
         )
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        cursor = event.reply.get("cursor")
+        if isinstance(cursor, Mapping):
+            batch = cursor.get("firstBatch", cursor.get("nextBatch", []))
+            self.returned[str(cursor.get("ns", "")).partition(".")[2]] += len(batch)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
