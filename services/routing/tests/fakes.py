@@ -153,7 +153,8 @@ class FakeTaskRepository:
     async def completed_in_pools(
         self, pool_ids: Iterable[str], days: Iterable[date]
     ) -> dict[str, list[dict[str, Any]]]:
-        keys = {f"{pool_id}:{day.isoformat()}" for pool_id in pool_ids for day in days}
+        wanted = [day.isoformat() for day in days]
+        keys = {f"{pool_id}:{day}" for pool_id in pool_ids for day in wanted}
         ids = {r["task_id"] for r in self.records.values() if r.get("completed_pool_day") in keys}
         return {task_id: self._of(task_id) for task_id in sorted(ids)}
 

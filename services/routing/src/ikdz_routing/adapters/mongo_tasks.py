@@ -170,7 +170,8 @@ class MongoTaskRepository:
     async def completed_in_pools(self, pool_ids: Iterable[str], days: Iterable[date]) -> dict[str, list[Document]]:
         """All change records of the tasks completed in these pools on these days (Saxon calendar
         days), grouped by task, in version order: one equality query per pool and day, one per task."""
-        keys = [_pool_day(pool_id, day) for pool_id in set(pool_ids) for day in set(days)]
+        wanted = set(days)
+        keys = [_pool_day(pool_id, day) for pool_id in set(pool_ids) for day in wanted]
         completions = await find_each(self.changes, "completed_pool_day", keys, projection={"task_id": 1})
         task_ids = {c["task_id"] for c in completions}
         return _grouped(await find_each(self.changes, "task_id", task_ids, projection={"outbox": 0}))
