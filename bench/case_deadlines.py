@@ -18,12 +18,18 @@ it times
 - *after*, coordinator view: ``Coordination.overview`` for one pool's coordinator (the flags of her
   pool by an indexed equality, a closed check per flagged case).
 
+With ``--parts worklists`` (not run by default) N is the number of tasks one pool has completed,
+besides ``--open-tasks`` open ones (claimed), and it times one clerk's worklist page *before* (up
+to commit 3643b71, the records of every task that was ever in the pool, replayed) and *after* (the
+``open_tasks`` markers of the pool, then the records of each open task), with the documents each
+read.
+
 ``--due-per-day`` cases and tasks reach their warning day on each measured day, whatever N; the
 others are due later. A time that grows with N reads every open case or task; one that follows
 what is due per day does not.
 
 Run: ``uv run python bench/case_deadlines.py [--sizes 1000,10000 --due-per-day 50 --repeat 5
---parts cases,tasks]``. Only 127.0.0.1 is contacted.
+--parts cases,tasks,worklists --open-tasks 20]``. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
 from ikdz_platform.localinfra import LocalFerretDB
 from ikdz_platform.logs import configure_logging
+from ikdz_platform.queries import find_each
+from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_routing.adapters.config_file import PILOT_CONFIG, load_routing_config
 from ikdz_routing.adapters.mongo_case_deadlines import MongoCaseDeadlines
 from ikdz_routing.adapters.mongo_task_deadlines import MongoTaskDeadlines
@@ -64,6 +72,7 @@ from ikdz_routing.domain.tasks import (
     Task,
     TaskChange,
     TaskDefinition,
+    TaskState,
     decide,
     evolve,
     replay,
@@ -270,8 +279,84 @@ async def measure_tasks(
     }
 
 
+async def worked_task(tasks: MongoTaskRepository, i: int, *, complete: bool) -> None:
+    """A task of Wurzen's pool requested and claimed, and completed if ``complete``."""
+    definition = TaskDefinition(
+        task_id=f"task-{i:07d}",
+        case_id=f"case-{i:07d}",
+        service=ServiceId.EINVOICE,
+        owner_ags=WURZEN,
+        pool_id="wurzen",
+        kind="einvoice.review",
+        title_de="Rechnung prüfen",
+        instructions_de="Bitte die Rechnung sachlich prüfen.",
+        outcomes=(Outcome(code="ok", label_de="Sachlich richtig"),),
+        requested_at=REQUESTED_AT,
+        target_date=FIRST_DAY + timedelta(days=i % 30),
+    )
+    await tasks.create(definition, ANCHOR, check_day=None)
+    loaded = await tasks.load(definition.task_id)
+    assert loaded is not None
+    task, last_hash = Task(definition=definition), loaded[2]
+    clerk = Actor("anna", frozenset({"wurzen"}), frozenset({Role.CLERK}), WURZEN)
+    commands = [Command(Action.CLAIMED)] + (
+        [Command(Action.COMPLETED, outcome="ok", reason="geprüft")] if complete else []
+    )
+    for command in commands:
+        change = decide(task, command, clerk, REQUESTED_AT)
+        assert change is not None
+        task = evolve(task, change)
+        last_hash = await tasks.append(change, definition, last_hash, [], pool_id="wurzen", check_day=None)
+
+
+async def measure_worklists(uri: str, db_name: str, n: int, open_tasks: int, repeat: int) -> dict[str, float]:
+    """Seconds per worklist page of a pool that completed ``n`` tasks and holds ``open_tasks``."""
+    commands = StoreCommands()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands])
+    try:
+        tasks = MongoTaskRepository(client[db_name])
+        await tasks.prepare()
+        await tasks.changes.create_index("pool_id", name="pool_id")  # what the old read used
+        for start in range(0, n + open_tasks, 64):
+            chunk = range(start, min(start + 64, n + open_tasks))
+            await asyncio.gather(*(worked_task(tasks, i, complete=i < n) for i in chunk))
+        clerk = Actor("anna", frozenset({"wurzen"}), frozenset({Role.CLERK}), WURZEN)
+        worklists = Worklists(tasks, lambda: REQUESTED_AT)
+
+        async def before() -> list[Task]:
+            """The old page: every record filed under the pool, replayed, the completed tasks dropped."""
+            grouped: dict[str, list[Document]] = {}
+            records = await find_each(tasks.changes, "pool_id", ["wurzen"], projection={"outbox": 0})
+            for record in sorted(records, key=lambda r: (r["task_id"], r["version"])):
+                grouped.setdefault(record["task_id"], []).append(record)
+            found = [
+                replay(
+                    TaskDefinition.model_validate(rs[0]["definition"]), [TaskChange.model_validate(r) for r in rs[1:]]
+                )
+                for rs in grouped.values()
+            ]
+            return [task for task in found if task.state is not TaskState.COMPLETED]
+
+        async def after() -> list[Task]:
+            return await worklists.visible(clerk)
+
+        seconds = {}
+        for label, page in [
+            ("before: a worklist page (the pool's history)", before),
+            ("after: a worklist page (open tasks only)", after),
+        ]:
+            commands.returned.clear()
+            shown = len(await page())
+            read = sum(commands.returned.values())
+            print(f"  N={n:>6}  worklists: {label}: {shown} tasks shown, {read} documents read", flush=True)
+            seconds[label] = await timed(page, repeat)
+        return seconds
+    finally:
+        await client.close()
+
+
 async def measure(
-    uri: str, sizes: Sequence[int], parts: Sequence[str], due_per_day: int, repeat: int
+    uri: str, sizes: Sequence[int], parts: Sequence[str], due_per_day: int, repeat: int, open_tasks: int
 ) -> dict[int, dict[str, float]]:
     client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True)
     active = ActiveConfig(load_routing_config(PILOT_CONFIG, load_municipalities()))
@@ -284,6 +369,8 @@ async def measure(
                 results[n] |= await measure_cases(db, active, n, due_per_day, repeat)
             if "tasks" in parts:
                 results[n] |= await measure_tasks(client[f"bench_task_deadlines_{n}"], active, n, due_per_day, repeat)
+            if "worklists" in parts:
+                results[n] |= await measure_worklists(uri, f"bench_worklists_{n}", n, open_tasks, repeat)
             for label, seconds in results[n].items():
                 print(f"  N={n:>6}  {label:<44}{1000 * seconds:9.1f} ms", flush=True)
     finally:
@@ -293,11 +380,16 @@ async def measure(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="1000,10000", help="open cases and open tasks to measure at, ascending")
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="open cases and tasks (worklists: completed tasks) to measure at, ascending",
+    )
     parser.add_argument(
         "--due-per-day", type=int, default=50, help="cases and tasks reaching their warning day per day"
     )
-    parser.add_argument("--parts", default="cases,tasks", help="what to measure: cases, tasks or both")
+    parser.add_argument("--parts", default="cases,tasks", help="what to measure: cases, tasks, worklists")
+    parser.add_argument("--open-tasks", type=int, default=20, help="worklists: the pool's open tasks besides N done")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each timed run per size")
     args = parser.parse_args(argv)
     configure_logging("bench", level="ERROR", json=False)  # not a line per warned case
@@ -308,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Deadline benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per run", flush=True)
     try:
         server.start()
-        results = asyncio.run(measure(server.uri, sizes, parts, args.due_per_day, args.repeat))
+        results = asyncio.run(measure(server.uri, sizes, parts, args.due_per_day, args.repeat, args.open_tasks))
     except KeyboardInterrupt:
         print("!! interrupted")
         return 1
@@ -316,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
     first, last = sizes[0], sizes[-1]
-    print(f"\n  growth from N={first} to N={last} (×{last / first:g} open cases or tasks):")
+    print(f"\n  growth from N={first} to N={last}:")
     for label, seconds in results[last].items():
         print(f"    {label:<44}×{seconds / results[first][label]:>6.1f}")
     return 0
