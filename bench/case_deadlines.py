@@ -315,7 +315,7 @@ async def measure_worklists(uri: str, db_name: str, n: int, open_tasks: int, rep
     client: AsyncMongoClient[Document] = AsyncMongoClient(uri, tz_aware=True, event_listeners=[commands])
     try:
         tasks = MongoTaskRepository(client[db_name])
-        await tasks.prepare()
+        await tasks.set_up_store()
         await tasks.changes.create_index("pool_id", name="pool_id")  # what the old read used
         for start in range(0, n + open_tasks, 64):
             chunk = range(start, min(start + 64, n + open_tasks))

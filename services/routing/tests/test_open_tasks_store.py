@@ -92,7 +92,7 @@ async def _store(infra: Infra, db_name: str, routing: RoutingConfig) -> tuple[As
     commands = StoreCommands()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
     tasks = MongoTaskRepository(client[db_name])
-    await tasks.prepare()
+    await tasks.set_up_store()
     return client, Store(client[db_name], commands, tasks, FakeClock(TODAY), ActiveConfig(routing))
 
 
@@ -308,14 +308,14 @@ async def test_a_store_from_before_the_markers_gets_them_once_at_start(infra: In
     await store.db["routing_migrations"].drop()
     assert await store.visible(wanda) == []
 
-    await asyncio.gather(*(MongoTaskRepository(store.db).prepare() for _ in range(2)))  # two replicas start
+    await asyncio.gather(*(MongoTaskRepository(store.db).set_up_store() for _ in range(2)))  # two replicas start
     assert await store.markers() == ["t-claimed:wurzen", "t-moved:augustusburg", "t-open:wurzen"]
     assert await store.db["routing_migrations"].find({}, projection={"at": 0}).to_list() == [{"_id": "open_tasks"}]
     assert await store.visible(wanda) == ["t-claimed", "t-open"]
     assert await store.visible(anna) == ["t-moved"]
 
     store.commands.sent.clear()
-    await store.tasks.prepare()  # a later start reads no task
+    await store.tasks.set_up_store()  # a later start reads no task
     assert [c.name for c in store.commands.sent if c.collection == "task_changes"] == ["createIndexes"] * 4
     assert await store.db["routing_migrations"].count_documents({}) == 1
     await client.close()

@@ -81,7 +81,7 @@ def create_app(settings: RoutingSettings | None = None, *, resolve_actor: ActorR
     runtime.on_start(repository.set_up_store)
     route = RouteCase(repository, active, municipalities, topics, utc_now, chunk=settings.route_write_chunk)
     tasks = MongoTaskRepository(runtime.db)
-    runtime.on_start(tasks.prepare)
+    runtime.on_start(tasks.set_up_store)
     task_outbox = runtime.outbox(tasks.changes)
     stream.register(
         runtime.broker,

@@ -64,7 +64,7 @@ class MongoTaskRepository:
         await self.changes.create_index("outbox_pending", name="outbox_pending")
         await self._open.create_index("pool_id", name="pool_id")
 
-    async def prepare(self) -> None:
+    async def set_up_store(self) -> None:
         """At start-up: the indexes, then the markers of a store from before them."""
         await self.create_indexes()
         await self.mark_open_tasks()
