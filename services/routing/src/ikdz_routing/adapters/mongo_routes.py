@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -15,6 +14,8 @@ from ikdz_platform.outbox import OutboxRelay
 from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+
+from ikdz_routing.adapters.store_migrations import migration_flags, run_once
 
 Document = dict[str, Any]
 log = structlog.get_logger(__name__)
@@ -52,7 +53,7 @@ class MongoRouteRepository:
         self._writer = outbox.batch_writer(self.routes)
         self._closed: AsyncCollection[Document] = db["closed_routes"]
         self._open: AsyncCollection[Document] = db["open_routes"]
-        self._migrations: AsyncCollection[Document] = db["routing_migrations"]
+        self._migrations = migration_flags(db)
         self._recount_seconds = recount_seconds
         self._backlog: dict[str, int] = {}
         self._counted_at = float("-inf")
@@ -75,17 +76,18 @@ class MongoRouteRepository:
     async def mark_open_routes(self) -> None:
         """Once per store, at start-up: markers for the open routes stored before there were markers.
 
-        The one read of every route and closing; a write-once ``routing_migrations`` record says it
-        was done, so later starts skip it. Safe while other replicas start or run (see
-        :meth:`_mark_from_scratch`). Deleting the record makes the next start mark again: the repair
-        after replicas without markers ran beside these (a rolling update; docs/routing.md).
+        The one read of every route and closing (``store_migrations.run_once``: later starts skip
+        it). Safe while other replicas start or run (see :meth:`_mark_from_scratch`). Deleting its
+        flag makes the next start mark again: the repair after replicas without markers ran beside
+        these (a rolling update; docs/routing.md).
         """
-        if await self._migrations.count_documents({"_id": OPEN_ROUTES_MARKED}, limit=1):
-            return
-        started = time.monotonic()
-        added, removed = await self._mark_from_scratch()
-        await insert_once(self._migrations, OPEN_ROUTES_MARKED, {"at": datetime.now(UTC), "added": added})
-        log.info("open_routes_marked", added=added, removed=removed, seconds=round(time.monotonic() - started, 1))
+
+        async def mark() -> None:
+            started = time.monotonic()
+            added, removed = await self._mark_from_scratch()
+            log.info("open_routes_marked", added=added, removed=removed, seconds=round(time.monotonic() - started, 1))
+
+        await run_once(self._migrations, OPEN_ROUTES_MARKED, mark)
 
     async def _mark_from_scratch(self) -> tuple[int, int]:
         """Insert the markers of routes not closed, then delete those of every closed case.

@@ -20,8 +20,8 @@ back), so that a late deletion of the marker it left never hits a marker it need
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import structlog
@@ -32,6 +32,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from ikdz_routing.adapters.store_migrations import migration_flags, run_once
 from ikdz_routing.app.task_ports import ConcurrentChangeError
 from ikdz_routing.domain.audit import GENESIS, chained
 from ikdz_routing.domain.calendar import saxon_day
@@ -54,7 +55,7 @@ class MongoTaskRepository:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.changes: AsyncCollection[Document] = db["task_changes"]
         self._open: AsyncCollection[Document] = db["open_tasks"]
-        self._migrations: AsyncCollection[Document] = db["routing_migrations"]
+        self._migrations = migration_flags(db)
         self._routes: AsyncCollection[Document] = db["routes"]
 
     async def create_indexes(self) -> None:
@@ -191,16 +192,6 @@ class MongoTaskRepository:
     async def _unmark(self, keys: set[str]) -> None:
         for key in sorted(keys):  # by _id: FerretDB v1 scans the collection for $in
             await self._open.delete_one({"_id": key})
-
-
-async def run_once(flags: AsyncCollection[Document], name: str, work: Callable[[], Awaitable[None]]) -> bool:
-    """Run ``work`` unless the write-once flag ``name`` says it ran on this store, then set the flag;
-    True if this call set it. ``work`` must be idempotent: replicas starting at once may both run it,
-    and a stop before the flag runs it again at the next start."""
-    if await flags.find_one({"_id": name}) is not None:
-        return False
-    await work()
-    return await insert_once(flags, name, {"at": datetime.now(UTC)})
 
 
 def _marker(task_id: str, pool_id: str) -> Document:
