@@ -21,18 +21,13 @@ is contacted.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from case_deadlines import routes, timed
+from case_deadlines import on_local_ferretdb, print_growth, routes, timed
 from ikdz_contracts.reference.municipalities import load_municipalities
-from ikdz_platform.localinfra import LocalFerretDB
 from ikdz_platform.logs import configure_logging
 from ikdz_platform.outbox import OutboxRelay
 from ikdz_platform.producer import OutgoingMessage
@@ -116,22 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sizes[0] < args.open:
         parser.error("every size must hold --open cases")
     configure_logging("bench", level="ERROR", json=False)
-    data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-backlog-"))
-    server = LocalFerretDB(data_dir)
     print(f"Backlog recount benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: {args.open} open cases", flush=True)
-    try:
-        server.start()
-        results = asyncio.run(measure(server.uri, sizes, args.open, args.repeat))
-    except KeyboardInterrupt:
-        print("!! interrupted")
+    results = on_local_ferretdb("ikdz-bench-backlog-", lambda uri: measure(uri, sizes, args.open, args.repeat))
+    if results is None:
         return 1
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-    first, last = sizes[0], sizes[-1]
-    print(f"\n  growth from N={first} to N={last} (×{last / first:g} routes, the same open cases):")
-    for label, seconds in results[last].items():
-        print(f"    {label:<44}×{seconds / results[first][label]:>6.1f}")
+    print_growth(results, sizes, f" (×{sizes[-1] / sizes[0]:g} routes, the same open cases)")
     return 0
 
 

@@ -395,23 +395,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("bench", level="ERROR", json=False)  # not a line per warned case
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-case-deadlines-"))
-    server = LocalFerretDB(data_dir)
     print(f"Deadline benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per run", flush=True)
+    results = on_local_ferretdb(
+        "ikdz-bench-case-deadlines-",
+        lambda uri: measure(uri, sizes, parts, args.due_per_day, args.repeat, args.open_tasks),
+    )
+    if results is None:
+        return 1
+    print_growth(results, sizes, "")
+    return 0
+
+
+def on_local_ferretdb(
+    prefix: str, measure: Callable[[str], Awaitable[dict[int, dict[str, float]]]]
+) -> dict[int, dict[str, float]] | None:
+    """Start a FerretDB of its own in a temporary directory, ``measure`` on its URI, then stop it and
+    delete its data; None when interrupted."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    server = LocalFerretDB(data_dir)
     try:
         server.start()
-        results = asyncio.run(measure(server.uri, sizes, parts, args.due_per_day, args.repeat, args.open_tasks))
+        return asyncio.run(measure(server.uri))
     except KeyboardInterrupt:
         print("!! interrupted")
-        return 1
+        return None
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def print_growth(results: Mapping[int, Mapping[str, float]], sizes: Sequence[int], what: str) -> None:
+    """How much each measured time grew from the first size to the last."""
     first, last = sizes[0], sizes[-1]
-    print(f"\n  growth from N={first} to N={last}:")
+    print(f"\n  growth from N={first} to N={last}{what}:")
     for label, seconds in results[last].items():
         print(f"    {label:<44}×{seconds / results[first][label]:>6.1f}")
-    return 0
 
 
 if __name__ == "__main__":
