@@ -182,8 +182,8 @@ class FakeRoutes:
     async def insert_many(self, routes: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
         raise NotImplementedError(routes)
 
-    async def close(self, case_id: str, pool_id: str | None = None) -> None:
-        raise NotImplementedError(case_id, pool_id)
+    async def close(self, closings: Sequence[tuple[str, str | None]]) -> None:
+        raise NotImplementedError(closings)
 
 
 class UnsentEvents:

@@ -404,7 +404,7 @@ async def test_case_escalation_on_the_real_store_is_once_under_concurrent_checke
     await cases.create_indexes()
     stored = [(routed_on(date(2026, 11, 30), case_id, "2026-12-02"), []) for case_id in ("c1", "c2")]
     assert await routes.insert_many(stored) == {"c1", "c2"}
-    await routes.close("c2")
+    await routes.close([("c2", None)])
     await cases.mark_swept("2026-11-29")
     clock = FakeClock(datetime(2026, 12, 3, 7, tzinfo=UTC))
     active = ActiveConfig(config(reroute=[]))

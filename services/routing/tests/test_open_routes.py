@@ -37,8 +37,8 @@ async def test_the_recount_reads_the_open_markers_only(infra: Infra, mongo_db_na
     await repository.create_indexes()
     await repository.insert_many(routes(*(f"w{n}" for n in range(30))))
     await repository.insert_many(routes(*(f"a{n}" for n in range(20)), pool="augustusburg"))
-    await asyncio.gather(*(repository.close(f"w{n}", "wurzen") for n in range(27)))
-    await asyncio.gather(*(repository.close(f"a{n}") for n in range(15)))  # the route names the pool
+    await asyncio.gather(*(repository.close([(f"w{n}", "wurzen")]) for n in range(27)))
+    await asyncio.gather(*(repository.close([(f"a{n}", None)]) for n in range(15)))  # the route names the pool
     assert await repository.open_cases(POOLS) == {"wurzen": 3, "augustusburg": 5}, "first count"
     assert await db["open_routes"].count_documents({}) == 8
 
@@ -106,7 +106,7 @@ async def test_marking_again_repairs_what_replicas_without_markers_left(infra: I
     await asyncio.gather(
         MongoRouteRepository(db, store_only_relay()).set_up_store(),
         repository.insert_many(routes("c4")),
-        repository.close("c2", "wurzen"),
+        repository.close([("c2", "wurzen")]),
     )
     assert await counted_from_store(db) == {"wurzen": 3, "augustusburg": 0}  # c3, c4, unmarked
     assert sorted(doc["_id"] for doc in await db["open_routes"].find().to_list()) == ["c3", "c4", "unmarked"]
@@ -132,7 +132,7 @@ async def test_redeliveries_and_a_crash_between_the_two_writes_count_once(infra:
     assert await repository.open_cases(POOLS) == {"wurzen": 4, "augustusburg": 0}
     assert await counted_from_store(db) == {"wurzen": 4, "augustusburg": 0}
 
-    await repository.close("c4")
+    await repository.close([("c4", None)])
     assert await counted_from_store(db) == {"wurzen": 3, "augustusburg": 0}, "closing deletes the marker"
     # The case's submission redelivered after it closed (its offset was not committed yet).
     assert await repository.insert_many(routes("c4", "c5")) == {"c5"}

@@ -45,8 +45,8 @@ class HeldRoutes:
                 self.stored[route["_id"]] = route["pool_id"]
         return {route["_id"] for route, _ in routes}
 
-    async def close(self, case_id: str, pool_id: str | None = None) -> None:
-        raise NotImplementedError(case_id, pool_id)
+    async def close(self, closings: Sequence[tuple[str, str | None]]) -> None:
+        raise NotImplementedError(closings)
 
 
 def route_case(repository: HeldRoutes, chunk: int) -> RouteCase:

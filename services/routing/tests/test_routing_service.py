@@ -130,9 +130,9 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
     twice = [({"_id": "c3", "pool_id": "wurzen"}, []), ({"_id": "c3", "pool_id": "augustusburg"}, [])]
     assert await repository.insert_many(twice) == {"c3"}, "twice in one batch: the first copy counts"
 
-    await repository.close("c1")
-    await repository.close("c1")  # a redelivered final status
-    await repository.close("unknown")
+    await repository.close([("c1", None)])
+    await repository.close([("c1", None)])  # a redelivered final status
+    await repository.close([("unknown", None)])
 
     assert await repository.open_cases(["wurzen", "augustusburg"]) == {"wurzen": 3, "augustusburg": 0}
     await mongo.close()
@@ -149,12 +149,33 @@ async def test_a_final_status_that_names_its_pool_closes_the_case_without_readin
     assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
 
     commands.sent.clear()
-    await repository.close("c1", "wurzen")
-    await repository.close("c1", "wurzen")  # a redelivered final status
+    await repository.close([("c1", "wurzen")])
+    await repository.close([("c1", "wurzen")])  # a redelivered final status
     assert not commands.of("find", "routes")
-    await repository.close("c2")  # a status without a pool: the route says
+    await repository.close([("c2", None)])  # a status without a pool: the route says
     assert len(commands.of("find", "routes")) == 1
     assert await repository.open_cases(["wurzen"]) == {"wurzen": 1}
+    await mongo.close()
+
+
+async def test_a_batch_of_final_statuses_is_closed_with_one_insert_and_each_case_counts_once(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    commands = StoreCommands()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
+    repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
+    await repository.create_indexes()
+    await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(6)])
+    assert await repository.open_cases(["wurzen"]) == {"wurzen": 6}
+    await repository.close([("c0", "wurzen")])
+
+    commands.sent.clear()
+    # c0 was closed before (a redelivery), c1 comes twice in the batch, "never" was not routed
+    await repository.close([("c0", "wurzen"), ("c1", "wurzen"), ("c2", "wurzen"), ("c1", "wurzen"), ("never", None)])
+
+    assert len(commands.of("insert", "closed_routes")) == 1, "one insert for the batch's closings"
+    assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
+    assert sorted(d["_id"] for d in await mongo[mongo_db_name]["open_routes"].find().to_list()) == ["c3", "c4", "c5"]
     await mongo.close()
 
 
@@ -171,7 +192,7 @@ async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_
     assert await repository.open_cases(pools) == {"wurzen": 1, "augustusburg": 0}
 
     assert await repository.insert_many([({"_id": "c1", "pool_id": "augustusburg"}, [])]) == {"c1"}
-    await repository.close("old")
+    await repository.close([("old", None)])
     await other_replica.insert_many([({"_id": "elsewhere", "pool_id": "wurzen"}, [])])
     assert await repository.open_cases(pools) == {"wurzen": 0, "augustusburg": 1}, "own writes count at once"
 
@@ -235,8 +256,8 @@ async def test_concurrent_routings_and_closings_keep_the_backlog_exact(infra: In
         repository.insert_many([({"_id": f"c{n}", "pool_id": pools[n % 2]}, []) for n in range(1, 20, 2)]),
     )
     await asyncio.gather(
-        *(repository.close(f"c{n}") for n in range(0, 20, 3)),
-        *(repository.close(f"c{n}") for n in range(0, 20, 3)),  # redelivered
+        *(repository.close([(f"c{n}", None)]) for n in range(0, 20, 3)),
+        *(repository.close([(f"c{n}", None)]) for n in range(0, 20, 3)),  # redelivered
         repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(5)]),  # routed before
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from ikdz_platform.inbox import insert_many_once, insert_once
+from ikdz_platform.inbox import insert_many_once
 from ikdz_platform.outbox import OutboxRelay
 from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
@@ -163,23 +163,33 @@ class MongoRouteRepository:
             await self._unmark_closed(marked - stored)
         return stored
 
-    async def close(self, case_id: str, pool_id: str | None = None) -> None:
-        """Record that the case left its pool's backlog; the route document keeps its single writer.
+    async def close(self, closings: Sequence[tuple[str, str | None]]) -> None:
+        """Record that these cases left their pools' backlogs; the route documents keep their single
+        writer. One insert for the batch's closing records, then one marker delete per case.
 
-        ``pool_id`` is the pool the final status names: the domain service had it from the work item
-        routing sent, so the route need not be read; without it (a status that names no pool) the
-        route says, and a case that was never routed to a pool is left alone. The closing record is
-        written before the marker is deleted: a redelivered status deletes a marker a crash left.
+        Each closing names the case and the pool its final status names: the domain service had it
+        from the work item routing sent, so the route need not be read; without it (a status that
+        names no pool) the route says, and a case that was never routed to a pool is left alone. The
+        closing records are written before the markers are deleted: a redelivered status deletes a
+        marker a crash left.
         """
-        if pool_id is None:
-            route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
-            if route is None or not route.get("pool_id"):
-                return
-            pool_id = str(route["pool_id"])
+        pools: dict[str, str] = {}
+        for case_id, named in closings:
+            pool_id = named or await self._pool_of(case_id)
+            if pool_id is not None:
+                pools.setdefault(case_id, pool_id)
+        if not pools:
+            return
         async with self._backlog_lock:
-            if await insert_once(self._closed, case_id, {"pool_id": pool_id}):
-                self._adjust(pool_id, -1)
-        await self._unmark([case_id])
+            closed = await insert_many_once(self._closed, [{"_id": c, "pool_id": p} for c, p in pools.items()])
+            for record in closed:  # not those closed before: a redelivered status counts once
+                self._adjust(record["pool_id"], -1)
+        await self._unmark(pools)
+
+    async def _pool_of(self, case_id: str) -> str | None:
+        """The pool the case was routed to; None if it was not routed to a pool (or not at all)."""
+        route = await self.routes.find_one({"_id": case_id}, projection={"pool_id": 1})
+        return str(route["pool_id"]) if route and route.get("pool_id") else None
 
     async def _unmark_closed(self, case_ids: Iterable[str]) -> None:
         """Delete the markers of those cases that are closed (read after the markers were inserted, so

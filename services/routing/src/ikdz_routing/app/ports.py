@@ -18,8 +18,9 @@ class RouteRepository(Protocol):
         are stored one after the other, in the order they were made."""
         ...
 
-    async def close(self, case_id: str, pool_id: str | None = None) -> None:
-        """The case reached a final state in ``pool_id`` (None: the pool it was routed to); once."""
+    async def close(self, closings: Sequence[tuple[str, str | None]]) -> None:
+        """Each ``(case_id, pool_id)`` reached a final state in that pool (None: the pool it was
+        routed to); each counts once, however often it comes."""
         ...
 
 

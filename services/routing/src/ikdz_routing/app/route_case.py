@@ -220,11 +220,13 @@ def _case_deadlines(config: RoutingConfig, case: CaseSubmitted, now: datetime) -
 
 
 class CloseCase:
-    """A case reached a final state: it no longer counts against its pool's backlog."""
+    """Cases reached a final state: they no longer count against their pools' backlogs."""
 
     def __init__(self, repository: RouteRepository) -> None:
         self._repository = repository
 
-    async def __call__(self, event: CloudEvent[CaseStatus]) -> None:
-        if event.data.state.is_final:
-            await self._repository.close(event.data.case_id, event.data.pool_id)
+    async def __call__(self, events: Sequence[CloudEvent[CaseStatus]]) -> None:
+        """One call per batch of status events: their closings are written together."""
+        closings = [(e.data.case_id, e.data.pool_id) for e in events if e.data.state.is_final]
+        if closings:
+            await self._repository.close(closings)

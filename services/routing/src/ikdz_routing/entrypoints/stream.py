@@ -30,8 +30,7 @@ def register(
     @subscribe_batch(broker, topics.case_status, CaseStatus, group_id=f"{group_id}-backlog", dead_letters=dead_letters)
     async def on_case_statuses(events: list[CloudEvent[CaseStatus]]) -> None:
         """Take closed cases out of their pool's backlog."""
-        for event in events:
-            await close(event)
+        await close(events)
 
     @subscribe(broker, topics.task_requested, TaskRequested, group_id=f"{group_id}-tasks")
     async def on_task_requested(event: CloudEvent[TaskRequested]) -> None:
