@@ -134,16 +134,21 @@ class ServiceRuntime:
         log.info("service_started", topics=len(self._topics_to_create))
 
     async def stop(self) -> None:
+        """Stop taking work (periodic jobs, then consumers), then let the relay send what was stored.
+
+        The relay stops last: a consumer still running would hand it batches after it stopped, and
+        those would wait for their lease to run out and be sent twice.
+        """
         for job in self._periodic:
             await job.stop()
-        if self.relay:
-            await self.relay.stop()
         try:
             # A consumer stopped while its group is still being joined can wait for the coordinator
             # for minutes; shutdown must not (whatever was not committed comes again: idempotent).
             await asyncio.wait_for(stop_consuming(self.broker), timeout=STOP_TIMEOUT_SECONDS)
         except TimeoutError:
             log.warning("broker_stop_timed_out", seconds=STOP_TIMEOUT_SECONDS)
+        if self.relay:
+            await self.relay.stop()
         await self.producer.stop()
         await self.mongo.close()
         log.info("service_stopped")
