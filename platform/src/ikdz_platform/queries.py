@@ -27,3 +27,9 @@ async def find_each(
         *(collection.find({field: value}, projection=projection).to_list() for value in sorted(set(values)))
     )
     return [doc for docs in found for doc in docs]
+
+
+async def delete_each(collection: AsyncCollection[Document], ids: Iterable[Any]) -> None:
+    """Delete the documents with these ``_id`` values: one delete by ``_id`` each, sent at once
+    (a ``delete_many`` with ``$in`` would read the whole collection)."""
+    await asyncio.gather(*(collection.delete_one({"_id": doc_id}) for doc_id in sorted(set(ids))))

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from ikdz_platform.inbox import insert_many_once
 from ikdz_platform.outbox import OutboxRelay
-from ikdz_platform.queries import find_each
+from ikdz_platform.queries import delete_each, find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -107,7 +107,7 @@ class MongoRouteRepository:
             added += len(await insert_many_once(self._open, markers[start : start + _MARK_CHUNK]))
         closed = {doc["_id"] async for doc in self._closed.find({}, projection={"_id": 1})}
         stale = [doc["_id"] async for doc in self._open.find({}, projection={"_id": 1}) if doc["_id"] in closed]
-        await self._unmark(stale)
+        await delete_each(self._open, stale)
         return added, len(stale)
 
     async def open_cases(self, pool_ids: Iterable[str]) -> dict[str, int]:
@@ -184,7 +184,7 @@ class MongoRouteRepository:
             closed = await insert_many_once(self._closed, [{"_id": c, "pool_id": p} for c, p in pools.items()])
             for record in closed:  # not those closed before: a redelivered status counts once
                 self._adjust(record["pool_id"], -1)
-        await self._unmark(pools)
+        await delete_each(self._open, pools)
 
     async def _pool_of(self, case_id: str) -> str | None:
         """The pool the case was routed to; None if it was not routed to a pool (or not at all)."""
@@ -194,19 +194,17 @@ class MongoRouteRepository:
     async def _unmark_closed(self, case_ids: Iterable[str]) -> None:
         """Delete the markers of those cases that are closed (read after the markers were inserted, so
         a closing running meanwhile deletes the marker itself)."""
-        await self._unmark([doc["_id"] for doc in await find_each(self._closed, "_id", case_ids, {"_id": 1})])
+        await delete_each(
+            self._open, [doc["_id"] for doc in await find_each(self._closed, "_id", case_ids, {"_id": 1})]
+        )
 
     async def _unmark_unrouted(self, case_ids: set[str]) -> None:
         """After a failed route write: delete the markers of the cases whose route is not stored."""
         try:
             routed = {doc["_id"] for doc in await find_each(self.routes, "_id", case_ids, {"_id": 1})}
-            await self._unmark(case_ids - routed)
+            await delete_each(self._open, case_ids - routed)
         except Exception:  # the store fails: the markers count until the batch is routed on retry
             log.exception("open_routes_unmark_failed", cases=len(case_ids))
-
-    async def _unmark(self, case_ids: Iterable[str]) -> None:
-        """Delete markers by ``_id``, one index lookup each (``$in`` would read every marker)."""
-        await asyncio.gather(*(self._open.delete_one({"_id": case_id}) for case_id in case_ids))
 
     def _adjust(self, pool_id: str | None, delta: int) -> None:
         if pool_id in self._backlog:  # pools not counted yet are counted from the store when asked for

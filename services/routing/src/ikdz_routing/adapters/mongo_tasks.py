@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 from ikdz_platform.inbox import insert_each, insert_once
 from ikdz_platform.outbox import new_document_outbox
-from ikdz_platform.queries import find_each
+from ikdz_platform.queries import delete_each, find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -148,9 +148,9 @@ class MongoTaskRepository:
         except DuplicateKeyError:
             raise ConcurrentChangeError(change.task_id) from None
         if change.action is Action.COMPLETED:  # also the marker a stop during its re-routing left
-            await self._unmark({_marker_key(change.task_id, p) for p in (pool_id, definition.pool_id)})
+            await delete_each(self._open, {_marker_key(change.task_id, p) for p in (pool_id, definition.pool_id)})
         elif after != pool_id:
-            await self._unmark({_marker_key(change.task_id, pool_id)})
+            await delete_each(self._open, {_marker_key(change.task_id, pool_id)})
         return str(stored["hash"])
 
     async def open_in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
@@ -164,7 +164,7 @@ class MongoTaskRepository:
         records = await find_each(self.changes, "task_id", {m["task_id"] for m in markers}, projection={"outbox": 0})
         tasks = _grouped(records)
         done = {task_id for task_id, rs in tasks.items() if any(r["action"] == Action.COMPLETED for r in rs)}
-        await self._unmark({str(m["_id"]) for m in markers if m["task_id"] in done})
+        await delete_each(self._open, {str(m["_id"]) for m in markers if m["task_id"] in done})
         # No records yet: a request being stored. Filed elsewhere: left by a re-routing.
         return {task_id: rs for task_id, rs in tasks.items() if task_id not in done and rs[-1]["pool_id"] in wanted}
 
@@ -188,10 +188,6 @@ class MongoTaskRepository:
 
     async def _mark(self, task_id: str, pool_id: str) -> None:
         await insert_once(self._open, _marker_key(task_id, pool_id), _marker(task_id, pool_id))
-
-    async def _unmark(self, keys: set[str]) -> None:
-        for key in sorted(keys):  # by _id: FerretDB v1 scans the collection for $in
-            await self._open.delete_one({"_id": key})
 
 
 def _marker(task_id: str, pool_id: str) -> Document:
