@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,45 +139,50 @@ async def test_closed_cases_leave_the_backlog_once(infra: Infra, mongo_db_name: 
     await mongo.close()
 
 
+@asynccontextmanager
+async def counted_routes(
+    infra: Infra, db_name: str, *, routed: int
+) -> AsyncIterator[tuple[StoreCommands, MongoRouteRepository, Any]]:
+    """A repository whose store commands are counted, with ``routed`` cases c0, c1, … open in
+    ``wurzen``; the count starts after they are routed."""
+    commands = StoreCommands()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
+    repository = MongoRouteRepository(mongo[db_name], store_only_relay())
+    await repository.create_indexes()
+    await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(routed)])
+    assert await repository.open_cases(["wurzen"]) == {"wurzen": routed}
+    commands.sent.clear()
+    try:
+        yield commands, repository, mongo[db_name]
+    finally:
+        await mongo.close()
+
+
 async def test_a_final_status_that_names_its_pool_closes_the_case_without_reading_the_route(
     infra: Infra, mongo_db_name: str
 ) -> None:
-    commands = StoreCommands()
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
-    repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
-    await repository.create_indexes()
-    await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(3)])
-    assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
-
-    commands.sent.clear()
-    await repository.close([("c1", "wurzen")])
-    await repository.close([("c1", "wurzen")])  # a redelivered final status
-    assert not commands.of("find", "routes")
-    await repository.close([("c2", None)])  # a status without a pool: the route says
-    assert len(commands.of("find", "routes")) == 1
-    assert await repository.open_cases(["wurzen"]) == {"wurzen": 1}
-    await mongo.close()
+    async with counted_routes(infra, mongo_db_name, routed=3) as (commands, repository, _):
+        await repository.close([("c1", "wurzen")])
+        await repository.close([("c1", "wurzen")])  # a redelivered final status
+        assert not commands.of("find", "routes")
+        await repository.close([("c2", None)])  # a status without a pool: the route says
+        assert len(commands.of("find", "routes")) == 1
+        assert await repository.open_cases(["wurzen"]) == {"wurzen": 1}
 
 
 async def test_a_batch_of_final_statuses_is_closed_with_one_insert_and_each_case_counts_once(
     infra: Infra, mongo_db_name: str
 ) -> None:
-    commands = StoreCommands()
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
-    repository = MongoRouteRepository(mongo[mongo_db_name], store_only_relay())
-    await repository.create_indexes()
-    await repository.insert_many([({"_id": f"c{n}", "pool_id": "wurzen"}, []) for n in range(6)])
-    assert await repository.open_cases(["wurzen"]) == {"wurzen": 6}
-    await repository.close([("c0", "wurzen")])
+    async with counted_routes(infra, mongo_db_name, routed=6) as (commands, repository, db):
+        await repository.close([("c0", "wurzen")])
+        commands.sent.clear()
+        # c0 was closed before (a redelivery), c1 comes twice in the batch, "never" was not routed
+        closings = [("c0", "wurzen"), ("c1", "wurzen"), ("c2", "wurzen"), ("c1", "wurzen"), ("never", None)]
+        await repository.close(closings)
 
-    commands.sent.clear()
-    # c0 was closed before (a redelivery), c1 comes twice in the batch, "never" was not routed
-    await repository.close([("c0", "wurzen"), ("c1", "wurzen"), ("c2", "wurzen"), ("c1", "wurzen"), ("never", None)])
-
-    assert len(commands.of("insert", "closed_routes")) == 1, "one insert for the batch's closings"
-    assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
-    assert sorted(d["_id"] for d in await mongo[mongo_db_name]["open_routes"].find().to_list()) == ["c3", "c4", "c5"]
-    await mongo.close()
+        assert len(commands.of("insert", "closed_routes")) == 1, "one insert for the batch's closings"
+        assert await repository.open_cases(["wurzen"]) == {"wurzen": 3}
+        assert sorted(d["_id"] for d in await db["open_routes"].find().to_list()) == ["c3", "c4", "c5"]
 
 
 async def test_the_backlog_follows_own_writes_at_once_and_other_replicas_at_the_recount(
