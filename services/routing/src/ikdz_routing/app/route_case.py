@@ -25,6 +25,8 @@ from ikdz_routing.domain.policy import CaseToRoute, Routed, decide
 SOURCE = "urn:ikdz:routing"
 _YIELD_EVERY = 10
 """Cases decided between two looks at the event loop: a chunk's write takes several store round trips."""
+DeadlineFields = dict[tuple[str, str, str | None], dict[str, str | None]]
+"""A route's deadline fields by service, owner town and pool: all it depends on within one batch."""
 UNROUTABLE_DE = (
     "Die zuständige Gemeinde bietet diesen Dienst noch nicht über das Dienstleistungszentrum an. "
     "Bitte wenden Sie sich direkt an Ihre Gemeinde."
@@ -92,7 +94,7 @@ class RouteCase:
         now = self._clock()
         config = self._active.current  # read once: a configuration activated meanwhile applies to the next batch
         backlog = dict(await self._repository.open_cases([pool.id for pool in config.pools]))
-        deadlines: dict[tuple[str, str, str | None], dict[str, str | None]] = {}  # the batch's cases share `now`
+        deadlines: DeadlineFields = {}  # the batch's cases share `now`
         writes: list[asyncio.Task[set[str]]] = []
         for start in range(0, len(batch), self._chunk):
             routes = []
@@ -114,7 +116,7 @@ class RouteCase:
         submitted: CloudEvent[CaseSubmitted],
         config: RoutingConfig,
         backlog: dict[str, int],
-        deadlines: dict[tuple[str, str, str | None], dict[str, str | None]],
+        deadlines: DeadlineFields,
         now: datetime,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The route document of one case and the events it causes.
