@@ -1,4 +1,4 @@
-"""End-to-end benchmark on the real stack: submit→"In Bearbeitung" throughput, latency and memory.
+"""End-to-end benchmark on the real stack: submit→taken throughput, latency and memory.
 
 Starts Kafka, FerretDB and the five services as processes (``ikdz_platform.stack.Stack``, free
 loopback ports, a fresh data dir, a unique topic prefix), warms up, then runs
@@ -8,11 +8,11 @@ loopback ports, a fresh data dir, a unique topic prefix), warms up, then runs
    ``--full-speed-cases`` cases,
 
 and prints sustained cases/s, p50/p95/p99 latency from the POST to the ``case.status``
-"in_progress" event on Kafka, a per-hop breakdown from the CloudEvent ``time`` attributes and the
+event by which the domain service took the case (its first status, see ``TAKEN``) on Kafka, a per-hop breakdown from the CloudEvent ``time`` attributes and the
 Kafka record timestamps, CPU and RSS of every process, and ratios against the aims of the issue.
 
 Run: ``uv run python bench/e2e.py [--rate 100 --duration 20] [--full-speed-cases 3000 --concurrency 64]``.
-Exits 1 if a case was refused, a request failed, a case never reached "in_progress", a message was
+Exits 1 if a case was refused, a request failed, a case was never taken, a message was
 dead-lettered or a process died; the aims are reported, not enforced (unless ``--fail-on-aims``).
 Only 127.0.0.1 is contacted.
 """
@@ -48,8 +48,11 @@ from ikdz_contracts.topics import Topics
 from ikdz_platform.stack import Stack, default_services
 
 AIM_THROUGHPUT = 500.0  # cases/s sustained at full speed
-AIM_P99_MS = 300.0  # ms submit→in_progress at the aim rate
+AIM_P99_MS = 300.0  # ms submit→taken at the aim rate
 AIM_RATE = 100.0  # cases/s at which the p99 aim applies
+TAKEN = frozenset({"in_progress", "completed"})
+"""The domain service's first status: it took the case ("In Bearbeitung"), or, for the benchmark's
+permit-free Gewerbeanzeigen, completed it at once (any other state fails the run)."""
 
 OWNER_AGS = ("14729410", "14522020")  # Wurzen, Augustusburg: both pilot towns, both pools
 SITES = {  # a Betriebsstätte in each owner town, so the notices are plausible (docs/gewerbe.md)
@@ -190,10 +193,10 @@ class Seen:
     submitted_ts: float | None = None
     routed_time: float | None = None
     routed_ts: float | None = None
-    in_progress_time: float | None = None
-    in_progress_ts: float | None = None
-    in_progress_recv: float | None = None
-    in_progress_count: int = 0
+    taken_time: float | None = None
+    taken_ts: float | None = None
+    taken_recv: float | None = None
+    taken_count: int = 0
     other_states: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -272,17 +275,17 @@ class Observer(TopicObserver):
             seen.submitted_time, seen.submitted_ts = _event_time(event), timestamp
         elif topic == self.topics.case_routed:
             seen.routed_time, seen.routed_ts = _event_time(event), timestamp
-        elif event["data"]["state"] == "in_progress":
-            seen.in_progress_count += 1
-            if seen.in_progress_recv is None:
-                seen.in_progress_time, seen.in_progress_ts = _event_time(event), timestamp
-                seen.in_progress_recv = received
-        elif event["data"]["state"] not in {"received", "routed", "completed"}:  # the sample is decided at once
+        elif event["data"]["state"] in TAKEN:
+            seen.taken_count += 1
+            if seen.taken_recv is None:
+                seen.taken_time, seen.taken_ts = _event_time(event), timestamp
+                seen.taken_recv = received
+        elif event["data"]["state"] not in {"received", "routed"}:
             seen.other_states.append(event["data"]["state"])
 
     def done(self, case_id: str) -> bool:
         seen = self.seen.get(case_id)
-        return seen is not None and seen.in_progress_recv is not None
+        return seen is not None and seen.taken_recv is not None
 
 
 # --------------------------------------------------------------------------------------------- load
@@ -377,8 +380,8 @@ class Driver:
         return list(await asyncio.gather(*tasks))
 
 
-async def wait_in_progress(observer: Observer, case_ids: Sequence[str], within: float) -> list[str]:
-    """Wait until every case reached in_progress; returns the ones that did not ``within`` seconds."""
+async def wait_taken(observer: Observer, case_ids: Sequence[str], within: float) -> list[str]:
+    """Wait until every case was taken; returns the ones that did not ``within`` seconds."""
     deadline = time.monotonic() + within
     missing = [c for c in case_ids if not observer.done(c)]
     while missing and time.monotonic() < deadline:
@@ -517,16 +520,16 @@ class PhaseResult:
 
     def latencies(self) -> list[float]:
         return [
-            seen.in_progress_recv - r.intended
+            seen.taken_recv - r.intended
             for r in self.accepted
-            if (seen := self.observer.seen.get(str(r.case_id))) and seen.in_progress_recv is not None
+            if (seen := self.observer.seen.get(str(r.case_id))) and seen.taken_recv is not None
         ]
 
     def window(self) -> tuple[float, float, float]:
-        """(start, last 201, last in_progress) wall times of this phase."""
+        """(start, last 201, last taken) wall times of this phase."""
         start = min(r.intended for r in self.requests)
         last_accept = max((r.finished for r in self.accepted), default=start)
-        ends = [self.observer.seen[str(r.case_id)].in_progress_recv for r in self.accepted]
+        ends = [self.observer.seen[str(r.case_id)].taken_recv for r in self.accepted]
         last_done = max((e for e in ends if e is not None), default=last_accept)
         return start, last_accept, last_done
 
@@ -537,12 +540,12 @@ class PhaseResult:
             kinds = Counter((r.error or "?").split(":")[0] for r in refused)
             problems.append(f"{len(refused)} requests not accepted ({dict(kinds)}); first: {refused[0].error}")
         if self.missing:
-            problems.append(f"{len(self.missing)} accepted cases never reached in_progress within the timeout")
+            problems.append(f"{len(self.missing)} accepted cases were never taken within the timeout")
         duplicates = sum(
-            1 for r in self.accepted if (s := self.observer.seen.get(str(r.case_id))) and s.in_progress_count > 1
+            1 for r in self.accepted if (s := self.observer.seen.get(str(r.case_id))) and s.taken_count > 1
         )
         if duplicates:
-            problems.append(f"{duplicates} cases had more than one in_progress event (redelivery)")
+            problems.append(f"{duplicates} cases were taken more than once (redelivery)")
         other = Counter(
             state for r in self.accepted if (s := self.observer.seen.get(str(r.case_id))) for state in s.other_states
         )
@@ -568,7 +571,7 @@ class PhaseResult:
         values: list[list[float]] = [[] for _ in names]
         for r in self.accepted:
             s = self.observer.seen.get(str(r.case_id))
-            if s is None or s.in_progress_recv is None or s.submitted_time is None or s.routed_time is None:
+            if s is None or s.taken_recv is None or s.submitted_time is None or s.routed_time is None:
                 continue
             points = [
                 r.intended,
@@ -576,9 +579,9 @@ class PhaseResult:
                 s.submitted_ts,
                 s.routed_time,
                 s.routed_ts,
-                s.in_progress_time,
-                s.in_progress_ts,
-                s.in_progress_recv,
+                s.taken_time,
+                s.taken_ts,
+                s.taken_recv,
             ]
             if any(p is None for p in points):
                 continue
@@ -630,16 +633,15 @@ def report_phase(phase: PhaseResult) -> list[str]:
     e2e = phase.latencies()
     http = [r.finished - r.intended for r in accepted]
     lines.append(
-        f"  sent {len(phase.requests)}, accepted (201) {len(accepted)}, in_progress {len(done)}, "
-        f"missing {len(phase.missing)}"
+        f"  sent {len(phase.requests)}, accepted (201) {len(accepted)}, taken {len(done)}, missing {len(phase.missing)}"
     )
     lines.append(
         f"  accepted: {len(accepted) / send_window:.1f} cases/s over {send_window:.2f} s; "
-        f"in_progress: {len(done) / max(last_done - start, 1e-9):.1f} cases/s over {last_done - start:.2f} s "
+        f"taken: {len(done) / max(last_done - start, 1e-9):.1f} cases/s over {last_done - start:.2f} s "
         f"(drain after last 201: {1000 * (last_done - last_accept):.0f} ms)"
     )
     lines.append(f"  {'latency (ms)':<44}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}")
-    for name, values in [("submit → in_progress seen on Kafka", e2e), ("HTTP POST → 201", http)]:
+    for name, values in [("submit → taken seen on Kafka", e2e), ("HTTP POST → 201", http)]:
         lines.append(f"  {name:<44}" + "".join(f"{fmt_ms(percentile(values, q)):>8}" for q in (50, 95, 99, 100)))
     if not phase.closed_loop:
         lag = [r.started - r.intended for r in accepted]
@@ -657,12 +659,12 @@ def report_phase(phase: PhaseResult) -> list[str]:
 
 
 def _timeline(phase: PhaseResult, start: float) -> list[str]:
-    """p50 latency and in_progress count per slice of the phase, to show drift."""
+    """p50 latency and taken count per slice of the phase, to show drift."""
     slices: dict[int, list[float]] = defaultdict(list)
     for r in phase.accepted:
         seen = phase.observer.seen.get(str(r.case_id))
-        if seen is not None and seen.in_progress_recv is not None:
-            slices[int((r.intended - start) // 5)].append(seen.in_progress_recv - r.intended)
+        if seen is not None and seen.taken_recv is not None:
+            slices[int((r.intended - start) // 5)].append(seen.taken_recv - r.intended)
     if len(slices) < 2:
         return []
     parts = [f"{5 * k}s:{ms(percentile(v, 50))}/{ms(percentile(v, 99))}" for k, v in sorted(slices.items())]
@@ -722,10 +724,10 @@ def phase_json(phase: PhaseResult) -> dict[str, Any]:
     return {
         "sent": len(phase.requests),
         "accepted": len(phase.accepted),
-        "in_progress": done,
+        "taken": done,
         "missing": len(phase.missing),
         "accepted_per_s": len(phase.accepted) / max(last_accept - start, 1e-9),
-        "in_progress_per_s": done / max(last_done - start, 1e-9),
+        "taken_per_s": done / max(last_done - start, 1e-9),
         "latency_ms": {f"p{q}": _finite(percentile(e2e, q) * 1000) for q in (50, 95, 99, 100)},
         "http_ms": {
             f"p{q}": _finite(percentile([r.finished - r.intended for r in phase.accepted], q) * 1000)
@@ -764,7 +766,7 @@ async def run_phase(ctx: Context, name: str, label: str, closed_loop: bool, load
     ctx.profiler.start(name)
     requests: list[Request] = await load()
     accepted = [str(r.case_id) for r in requests if r.case_id is not None]
-    missing = await wait_in_progress(ctx.observer, accepted, ctx.args.complete_timeout)
+    missing = await wait_taken(ctx.observer, accepted, ctx.args.complete_timeout)
     for _name, path in ctx.profiler.stop():
         say(f"   py-spy profile: {path}")
     cpu_after = ctx.monitor.cpu_snapshot()
@@ -782,9 +784,9 @@ async def warm_up(ctx: Context) -> None:
     refused = [r for r in requests if r.case_id is None]
     if refused:
         raise BenchError(f"warm-up: {len(refused)} requests not accepted; first: {refused[0].error}")
-    missing = await wait_in_progress(ctx.observer, [str(r.case_id) for r in requests], ctx.args.warmup_timeout)
+    missing = await wait_taken(ctx.observer, [str(r.case_id) for r in requests], ctx.args.warmup_timeout)
     if missing:
-        raise BenchError(f"warm-up: {len(missing)} cases never reached in_progress in {ctx.args.warmup_timeout:.0f} s")
+        raise BenchError(f"warm-up: {len(missing)} cases were never taken in {ctx.args.warmup_timeout:.0f} s")
     say(f"   warm-up done in {time.time() - started:.1f} s")
     await asyncio.sleep(1.0)
 

@@ -28,26 +28,26 @@ def checked_in_schema(event_type: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def test_a_submitted_case_is_routed_and_in_progress_within_seconds(running_stack: RunningStack) -> None:
+def test_a_submitted_case_is_routed_and_decided_within_seconds(running_stack: RunningStack) -> None:
     with running_stack.client("intake") as intake:
         started = time.monotonic()
         created = submit(intake, key="e2e-flow-000001")
-        status = wait_for_state(intake, created, "in_progress", timeout=10)
+        status = wait_for_state(intake, created, "completed", timeout=10)
         elapsed = time.monotonic() - started
 
     assert elapsed < 10
-    assert [entry["state"] for entry in status["history"]][:3] == ["received", "routed", "in_progress"]
-    in_progress = status["history"][2]
-    assert in_progress["label_de"] == "In Bearbeitung"
-    assert in_progress["pool_id"] in {"wurzen", "augustusburg"}
-    assert in_progress["processing_town"] in {"Wurzen", "Augustusburg"}
+    assert [entry["state"] for entry in status["history"]] == ["received", "routed", "completed"]
+    decided = status["history"][2]
+    assert decided["label_de"] == "Abgeschlossen"
+    assert decided["pool_id"] in {"wurzen", "augustusburg"}
+    assert decided["processing_town"] in {"Wurzen", "Augustusburg"}
     assert status["owner_town"] == "Wurzen"
 
 
 def test_the_events_on_the_topics_are_valid_cloudevents(running_stack: RunningStack) -> None:
     with running_stack.client("intake") as intake:
-        created = submit(intake, key="e2e-events-000001")
-        status = wait_for_state(intake, created, "in_progress")
+        created = submit(intake, gewerbe_case(300), key="e2e-events-000001")  # another business: decided, not refused
+        status = wait_for_state(intake, created, "completed")
     pool = status["history"][1]["pool_id"]
     topics = Topics(running_stack.topic_prefix)
     names = [
@@ -60,7 +60,7 @@ def test_the_events_on_the_topics_are_valid_cloudevents(running_stack: RunningSt
     async def read() -> list[Any]:
         async with TopicReader(running_stack.stack.kafka_bootstrap_servers, *names) as reader:
             return await reader.wait_for(
-                lambda records: sum(r.key == created["case_id"].encode() for r in records) >= 6
+                lambda records: sum(r.key == created["case_id"].encode() for r in records) >= 5
             )
 
     records = [r for r in asyncio.run(read()) if r.key == created["case_id"].encode()]
@@ -80,7 +80,6 @@ def test_the_events_on_the_topics_are_valid_cloudevents(running_stack: RunningSt
             (topics.work(ServiceId.TRADE_REGISTRATION, pool), "de.ikdz.case.submitted.v1"),
             (topics.case_routed, "de.ikdz.case.routed.v1"),
             (topics.case_status, "de.ikdz.case.status.v1"),  # routed
-            (topics.case_status, "de.ikdz.case.status.v1"),  # in progress
             (topics.case_status, "de.ikdz.case.status.v1"),  # decided
         ]
     )
@@ -92,13 +91,13 @@ def test_a_case_stored_by_an_intake_that_crashed_before_relaying_is_published_af
     # An intake that stores but never relays stands for one killed between the two steps.
     running_stack.replace("intake", IKDZ_OUTBOX_RELAY_ENABLED="false")
     with running_stack.client("intake") as intake:
-        created = submit(intake, key="e2e-crash-intake-01")
+        created = submit(intake, gewerbe_case(301), key="e2e-crash-intake-01")
         time.sleep(1.0)
         assert intake.get("/" + created["status_url"].split("/", 3)[3]).json()["state"] == "received"
     running_stack.stack.service("intake").kill()
     running_stack.replace("intake")
     with running_stack.client("intake") as intake:
-        wait_for_state(intake, created, "in_progress", timeout=15)
+        wait_for_state(intake, created, "completed", timeout=15)
 
 
 @pytest.mark.timeout(300)  # trade-registration decides, renders two PDFs and writes ~20 events per case
@@ -112,9 +111,9 @@ def test_a_domain_service_killed_mid_stream_processes_every_case_once_after_rest
         worker.kill()  # SIGKILL while work items arrive
         created = [future.result() for future in futures]
         worker.restart(ready_timeout=60)
-        statuses = [wait_for_state(intake, case, "in_progress", timeout=60) for case in created]
+        statuses = [wait_for_state(intake, case, "completed", timeout=60) for case in created]
 
     for status in statuses:
         states = [entry["state"] for entry in status["history"]]
-        assert states.count("in_progress") == 1, states
+        assert states.count("completed") == 1, states
         assert states.count("routed") == 1, states

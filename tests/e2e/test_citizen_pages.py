@@ -8,19 +8,19 @@ import pytest
 from ikdz_platform.web.browser_testing import assert_no_axe_violations
 from playwright.async_api import Page
 
-from .cases import submit, wait_for_state
+from .cases import gewerbe_case, submit, wait_for_state
 from .conftest import RunningStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.infra, pytest.mark.browser]
 
 
-async def test_the_status_page_shows_the_processing_town_and_in_bearbeitung(
+async def test_the_status_page_shows_the_processing_town_and_the_decision(
     running_stack: RunningStack, browser_page_nojs: Page
 ) -> None:
     def file_case() -> dict[str, object]:
         with running_stack.client("intake") as intake:
-            created = submit(intake, key="e2e-browser-000001")
-            wait_for_state(intake, created, "in_progress")
+            created = submit(intake, gewerbe_case(302), key="e2e-browser-000001")
+            wait_for_state(intake, created, "completed")
             return created
 
     created = await asyncio.to_thread(file_case)
@@ -30,7 +30,7 @@ async def test_the_status_page_shows_the_processing_town_and_in_bearbeitung(
 
     await page.goto(f"{base}/{path}")
     main = page.locator("main")
-    assert "In Bearbeitung" in await main.inner_text()
+    assert "Abgeschlossen" in await main.inner_text()
     summary = await page.locator("#ueberblick-titel").locator("xpath=../..").inner_text()
     assert "Bearbeitung durch" in summary
     assert ("Wurzen" in summary) or ("Augustusburg" in summary)

@@ -87,7 +87,7 @@ async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_huma
     plain["file_number"] = status["file_number"]
 
     # Routed to Augustusburg, decided there by the automation: no task, no clerk.
-    assert [entry["state"] for entry in status["history"]] == ["received", "routed", "in_progress", "completed"]
+    assert [entry["state"] for entry in status["history"]] == ["received", "routed", "completed"]
     assert status["history"][1]["pool_id"] == "augustusburg"
     assert [d["title_de"] for d in status["documents"]] == [
         "Empfangsbestätigung zur Gewerbeanmeldung",
@@ -157,7 +157,6 @@ async def test_an_anmeldung_from_wurzen_is_worked_in_augustusburg_without_a_huma
     assert [e["state"] for e in final["history"]] == [
         "received",
         "routed",
-        "in_progress",
         "awaiting_clerk",
         "completed",
     ]

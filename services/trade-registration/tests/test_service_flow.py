@@ -82,7 +82,7 @@ async def test_a_permit_free_anmeldung_runs_through_and_its_documents_are_served
         await reader.wait_for(lambda rs: any(b'"completed"' in r.value for r in rs if r.topic == topics.case_status))
         records = await reader.settle(1.0)
     by_topic = {t: [json.loads(r.value) for r in records if r.topic == t] for t in {r.topic for r in records}}
-    assert [e["data"]["state"] for e in by_topic[topics.case_status]] == ["in_progress", "completed"]  # once
+    assert [e["data"]["state"] for e in by_topic[topics.case_status]] == ["completed"]  # once
     assert [e["type"].split(".")[3] for e in by_topic[topics.gewerbe_events]] == ["registered", "receipt", "fee"]
     assert {m["data"]["recipient"] for m in by_topic[topics.gewerbe_recipients]} >= {"sta", "fa", "ihk", "dguv"}
 
@@ -132,7 +132,7 @@ async def test_a_security_business_waits_for_its_permit_check_and_is_closed_by_t
         await reader.wait_for(lambda rs: any(b'"completed"' in r.value for r in rs))
         records = await reader.settle(1.0)
     states = [json.loads(r.value)["data"]["state"] for r in records]
-    assert states == ["in_progress", "awaiting_clerk", "completed"]
+    assert states == ["awaiting_clerk", "completed"]
 
 
 async def test_a_move_from_wurzen_closes_the_registration_there_once_and_wurzen_tells_its_recipients(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -180,7 +180,7 @@ class StepWriter:
     def status_event(
         self, case: CaseContext, state: CaseState, message_de: str | None, now: datetime, cause: CloudEvent[Any]
     ) -> Document:
-        """A ``case.status`` outbox entry outside a plan (e.g. "In Bearbeitung" when the case arrives)."""
+        """A ``case.status`` outbox entry outside a plan (e.g. completed when the last task closed)."""
         data = self._status_data(case, state, message_de, now, [])
         return self.entry(case, self._topics.case_status, data, now, cause)
 
@@ -220,8 +220,7 @@ class StepWriter:
     def _status(
         self, case: CaseContext, outcome: CaseOutcome, message_de: str, now: datetime, documents: list[CaseDocument]
     ) -> CaseStatus:
-        # The decision follows the "In Bearbeitung" of the same moment, so it sorts after it.
-        return self._status_data(case, _STATES[outcome], message_de, now + timedelta(milliseconds=1), documents)
+        return self._status_data(case, _STATES[outcome], message_de, now, documents)
 
     def _status_data(
         self,

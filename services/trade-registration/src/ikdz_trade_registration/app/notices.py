@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ikdz_contracts.cloudevents import CloudEvent
-from ikdz_contracts.events import CaseState, CaseSubmitted
+from ikdz_contracts.events import CaseSubmitted
 from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige, parse_payload
 from ikdz_contracts.payloads.gewerbe_rules import RuleContext
 from ikdz_contracts.reference.wz import WzCatalogue
@@ -139,10 +139,9 @@ class ProcessWorkItem:
             return False
         now = self._clock()
         app, plan = await self._decide(case, submitted.payload, berlin_day(now))
-        accepted = self._writer.status_event(case, CaseState.IN_PROGRESS, None, now, item)
-        step, outbox = await self._writer.write(
-            case, app, plan, step_id=step_id, cause=item, now=now, before=[accepted]
-        )
+        # No "In Bearbeitung" first: the step's own status (completed, awaiting a clerk, rejected)
+        # is published at the same moment, so it would tell the citizen nothing.
+        step, outbox = await self._writer.write(case, app, plan, step_id=step_id, cause=item, now=now)
         step.update(trigger="work_item", payload=submitted.payload, cleared=[])
         if not await self._steps.record(step, outbox):
             return False
