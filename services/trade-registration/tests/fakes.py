@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ikdz_trade_registration.app.ports import StoredDocument
+from ikdz_trade_registration.app.ports import KeyClaim, StoredDocument
 from ikdz_trade_registration.domain.flow import RegisterChange
 from ikdz_trade_registration.domain.registrations import Registration
 
@@ -17,15 +17,18 @@ class FakeSteps:
         self.steps: dict[str, dict[str, Any]] = {}
         self.published: list[str] = []  # ids of the steps whose events went to the relay
 
-    async def get(self, step_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.steps.get(step_id))
+    async def stored(self, step_ids: Sequence[str]) -> list[dict[str, Any]]:
+        found = (self.steps[step_id] for step_id in sorted(set(step_ids)) if step_id in self.steps)
+        return [{k: copy.deepcopy(v) for k, v in step.items() if k != "outbox"} for step in found]
 
-    async def record(self, step: dict[str, Any], outbox: list[dict[str, Any]]) -> bool:
-        if step["_id"] in self.steps:
-            return False
-        self.steps[step["_id"]] = {**copy.deepcopy(step), "outbox": outbox}
-        self.published.append(step["_id"])
-        return True
+    async def record_all(self, steps: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
+        inserted = set()
+        for step, outbox in steps:
+            if step["_id"] not in self.steps:
+                self.steps[step["_id"]] = {**copy.deepcopy(step), "outbox": outbox}
+                self.published.append(step["_id"])
+                inserted.add(step["_id"])
+        return inserted
 
     async def of_case(self, case_id: str) -> list[dict[str, Any]]:
         return sorted((s for s in self.steps.values() if s["case_id"] == case_id), key=lambda s: s["at"])
@@ -47,21 +50,28 @@ class FakeRegister:
             if r.holder_key in holder_keys or r.registration_id in registration_ids
         ]
 
-    async def get(self, registration_id: str) -> Registration | None:
-        return self.registrations.get(registration_id)
+    async def claim_all(self, claims: Sequence[tuple[str, str]]) -> list[KeyClaim]:
+        claimed = []
+        for key, registration_id in claims:
+            new = key not in self.keys
+            claimed.append(KeyClaim(self.keys.setdefault(key, registration_id), new))
+        return claimed
 
-    async def claim(self, key: str, registration_id: str) -> str:
-        return self.keys.setdefault(key, registration_id)
+    async def release_all(self, claims: Sequence[tuple[str, str]]) -> None:
+        for key, registration_id in claims:
+            if self.keys.get(key) == registration_id:
+                del self.keys[key]
 
-    async def apply(self, change: RegisterChange) -> None:
-        self.applied.append(change)
-        registration = change.registration
-        if change.action != "create" or registration.registration_id not in self.registrations:
-            self.registrations[registration.registration_id] = registration
-        if change.release_key is not None and self.keys.get(change.release_key) == registration.registration_id:
-            del self.keys[change.release_key]
-        if change.hold_key is not None:
-            self.keys.setdefault(change.hold_key, registration.registration_id)
+    async def apply_all(self, changes: Sequence[RegisterChange]) -> None:
+        for change in changes:
+            self.applied.append(change)
+            registration = change.registration
+            if change.action != "create" or registration.registration_id not in self.registrations:
+                self.registrations[registration.registration_id] = registration
+            if change.release_key is not None:
+                await self.release_all([(change.release_key, registration.registration_id)])
+            if change.hold_key is not None:
+                self.keys.setdefault(change.hold_key, registration.registration_id)
 
 
 class FakeDocuments:
@@ -75,6 +85,10 @@ class FakeDocuments:
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         document = self.documents.get(document_id)
         return document if document is not None and document.case_id == case_id else None
+
+    async def discard(self, document_ids: Sequence[str]) -> None:
+        for document_id in document_ids:
+            self.documents.pop(document_id, None)
 
 
 class FixedClock:

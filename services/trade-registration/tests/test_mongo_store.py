@@ -57,8 +57,9 @@ async def test_a_step_is_recorded_once_and_its_events_are_published_once(db: Asy
     step = {"_id": "case-1:received", "case_id": "case-1", "at": datetime(2026, 11, 25, 9, 30, tzinfo=UTC)}
     relay.start()
     try:
-        assert await steps.record(step, [outbox_entry("t.case.status.v1", event)])
-        assert not await steps.record({**step, "outcome": "other"}, [outbox_entry("t.case.status.v1", event)])
+        assert await steps.record_all([(step, [outbox_entry("t.case.status.v1", event)])]) == {"case-1:received"}
+        again = {**step, "outcome": "other"}
+        assert not await steps.record_all([(again, [outbox_entry("t.case.status.v1", event)])])
         for _ in range(100):
             if sender.sent and not await db["steps_outbox_batches"].count_documents({}):
                 break
@@ -67,8 +68,8 @@ async def test_a_step_is_recorded_once_and_its_events_are_published_once(db: Asy
         await relay.stop()
 
     assert [m.key for m in sender.sent] == [b"case-1"]
-    stored = await steps.get("case-1:received")
-    assert stored is not None and "outcome" not in stored and "outbox" not in stored
+    [stored] = await steps.stored(["case-1:received", "case-2:received"])
+    assert "outcome" not in stored and "outbox" not in stored
     assert [s["_id"] for s in await steps.of_case("case-1")] == ["case-1:received"]
 
 

@@ -144,7 +144,7 @@ async def test_a_move_from_wurzen_closes_the_registration_there_once_and_wurzen_
     in_wurzen = new_registration(anmeldung(), "b-wurzen-1", "WUR-GEW-2026-000001")
     seeded = RegisterChange(action="create", registration=in_wurzen, hold_key=registration_key(in_wurzen))
     async with AsyncMongoClient[dict[str, Any]](infra.mongodb_uri) as client:
-        await MongoRegister(client[mongo_db_name]).apply(seeded)
+        await MongoRegister(client[mongo_db_name]).apply_all([seeded])
     moved = anmeldung(
         owner_ags=AUGUSTUSBURG,
         filed_on=today,
@@ -179,5 +179,5 @@ async def test_a_move_from_wurzen_closes_the_registration_there_once_and_wurzen_
     assert f"<gemeindeSchluessel>{AUGUSTUSBURG}</gemeindeSchluessel>" in fa.split("<verlegtNach>")[1]
 
     async with AsyncMongoClient[dict[str, Any]](infra.mongodb_uri) as client:
-        stored = await MongoRegister(client[mongo_db_name]).get("b-wurzen-1")
-    assert stored is not None and stored.deregistered_on == today + timedelta(days=6)
+        [stored] = await MongoRegister(client[mongo_db_name]).candidates([], ["b-wurzen-1"])
+    assert stored.deregistered_on == today + timedelta(days=6)

@@ -3,7 +3,9 @@
 FerretDB v1 keeps inserts atomic but can lose one of two concurrent updates of a document, so the
 case file is write-once steps (each with its outbox, see ikdz_platform.outbox), the uniqueness of an
 active registration is an inserted key document (``_id`` = duplicate key), and a registration
-document is updated only by the one step that changes it.
+document is updated only by the one step that changes it. Writes of a batch are one round trip each
+where they can be (inserts of steps, documents, keys and new registrations); an update is one per
+registration, and reads by key are ``find_each``.
 
 Steps go through the outbox's batch path: a step with its events (~20 KB, most of it the recipient
 messages) is inserted and published, never claimed and settled, because each of those two updates
@@ -17,13 +19,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from bson import Binary
-from ikdz_platform.inbox import insert_many_once, insert_once
+from ikdz_platform.inbox import insert_each, insert_many_once
 from ikdz_platform.outbox import OutboxRelay
-from ikdz_platform.queries import find_each
+from ikdz_platform.queries import delete_each, find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ikdz_trade_registration.app.ports import Document, StoredDocument
+from ikdz_trade_registration.app.ports import Document, KeyClaim, StoredDocument
 from ikdz_trade_registration.domain.flow import RegisterChange
 from ikdz_trade_registration.domain.registrations import Registration
 
@@ -38,11 +40,11 @@ class MongoSteps:
         await self.collection.create_index("outbox_pending", name="outbox_pending")
         await self.collection.create_index("outbox_batch", name="outbox_batch")
 
-    async def get(self, step_id: str) -> Document | None:
-        return await self.collection.find_one({"_id": step_id}, projection={"outbox": 0})
+    async def stored(self, step_ids: Sequence[str]) -> list[Document]:
+        return await find_each(self.collection, "_id", step_ids, projection={"outbox": 0})
 
-    async def record(self, step: Document, outbox: list[Document]) -> bool:
-        return step["_id"] in await self._writer.insert_many([(step, outbox)])
+    async def record_all(self, steps: Sequence[tuple[Document, list[Document]]]) -> set[str]:
+        return await self._writer.insert_many(steps)
 
     async def of_case(self, case_id: str) -> list[Document]:
         steps = await self.collection.find({"case_id": case_id}, projection={"outbox": 0}).to_list()
@@ -69,29 +71,63 @@ class MongoRegister:
             found.setdefault(doc["_id"], doc)
         return [_registration(doc) for doc in found.values()]
 
-    async def get(self, registration_id: str) -> Registration | None:
-        doc = await self._registrations.find_one({"_id": registration_id})
-        return _registration(doc) if doc else None
+    async def claim_all(self, claims: Sequence[tuple[str, str]]) -> list[KeyClaim]:
+        """One insert for all; the holders of keys held already are read by key (``find_each``)."""
+        refused = await insert_each(self._keys, [_key(key, registration_id) for key, registration_id in claims])
+        lost = [claim for claim, duplicate in zip(claims, refused, strict=True) if duplicate is not None]
+        holders = {
+            doc["_id"]: str(doc["registration_id"]) for doc in await find_each(self._keys, "_id", [k for k, _ in lost])
+        }
+        gone = [claim for claim in lost if claim[0] not in holders]  # released between our insert and read
+        again = dict(zip(gone, await insert_each(self._keys, [_key(*claim) for claim in gone]), strict=True))
+        claimed = []
+        for (key, registration_id), duplicate in zip(claims, refused, strict=True):
+            if duplicate is None or (key not in holders and again[key, registration_id] is None):
+                claimed.append(KeyClaim(registration_id, new=True))
+            else:
+                claimed.append(KeyClaim(holders.get(key), new=False))
+        return claimed
 
-    async def claim(self, key: str, registration_id: str) -> str:
-        if await insert_once(self._keys, key, {"registration_id": registration_id}):
-            return registration_id
-        holder = await self._keys.find_one({"_id": key})
-        if holder is None:  # released between our insert and read: try once more
-            return registration_id if await insert_once(self._keys, key, {"registration_id": registration_id}) else key
-        return str(holder["registration_id"])
+    async def release_all(self, claims: Sequence[tuple[str, str]]) -> None:
+        await asyncio.gather(
+            *(
+                self._keys.delete_one({"_id": key, "registration_id": registration_id})
+                for key, registration_id in claims
+            )
+        )
 
-    async def apply(self, change: RegisterChange) -> None:
-        registration = change.registration
-        fields = registration.model_dump(mode="json")
-        if change.action == "create":
-            await insert_once(self._registrations, registration.registration_id, fields)
-        else:
-            await self._registrations.update_one({"_id": registration.registration_id}, {"$set": fields})
-        if change.release_key is not None:
-            await self._keys.delete_one({"_id": change.release_key, "registration_id": registration.registration_id})
-        if change.hold_key is not None and change.action != "create":
-            await insert_once(self._keys, change.hold_key, {"registration_id": registration.registration_id})
+    async def apply_all(self, changes: Sequence[RegisterChange]) -> None:
+        """New registrations and held keys with one insert each, every update and released key on its
+        own (no two of them are of the same document), all at once."""
+        created = [c.registration for c in changes if c.action == "create"]
+        updated = [c.registration for c in changes if c.action != "create"]
+        await asyncio.gather(
+            insert_many_once(self._registrations, [_stored(registration) for registration in created]),
+            *(self._registrations.update_one({"_id": r.registration_id}, {"$set": _fields(r)}) for r in updated),
+            self.release_all(
+                [(c.release_key, c.registration.registration_id) for c in changes if c.release_key is not None]
+            ),
+            insert_many_once(
+                self._keys,
+                [
+                    _key(c.hold_key, c.registration.registration_id)
+                    for c in changes
+                    if c.hold_key is not None and c.action != "create"  # a new one's key was claimed before
+                ],
+            ),
+        )
+
+
+def _key(key: str, registration_id: str) -> Document:
+    return {"_id": key, "registration_id": registration_id}
+
+
+def _fields(registration: Registration) -> Document:
+    return registration.model_dump(mode="json")
+
+
+def _stored(registration: Registration) -> Document:
+    return {**_fields(registration), "_id": registration.registration_id}
 
 
 def _registration(doc: Document) -> Registration:
@@ -117,6 +153,9 @@ class MongoDocuments:
             for document in documents
         ]
         await insert_many_once(self._documents, docs)  # stored before: a redelivered step
+
+    async def discard(self, document_ids: Sequence[str]) -> None:
+        await delete_each(self._documents, document_ids)
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         doc = await self._documents.find_one({"_id": document_id, "case_id": case_id})

@@ -1,14 +1,16 @@
-"""From a plan to what a step stores and sends: documents rendered and stored, events for the outbox.
+"""From a plan to what a step stores and sends: documents rendered, events for the outbox.
 
-Everything a step causes is written with the step in one insert (``StepStore.record``): register
+Everything a step causes is written with the step in one insert (``StepStore.record_all``): register
 events, receipt and fee notice, one message per recipient, tasks for routing and the citizen's status.
-Ids are derived from the case and step, so a step that is written again after a crash produces the
-same documents, tasks and messages.
+The documents are stored just before (the step and its events announce them). Ids are derived from
+the case and step, so a step that is written again after a crash produces the same documents, tasks
+and messages.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Protocol
@@ -97,6 +99,15 @@ class CaseContext:
         return cls(**{name: doc[name] for name in cls.__dataclass_fields__})
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A step before it is stored: its document, its outbox and the documents it issues."""
+
+    step: Document
+    outbox: list[Document]
+    documents: list[StoredDocument]
+
+
 class StepWriter:
     """Builds a step's document and outbox from its plan (see module docstring)."""
 
@@ -130,6 +141,30 @@ class StepWriter:
         before: list[Document] | None = None,
     ) -> tuple[Document, list[Document]]:
         """The step document (without outbox) and its outbox entries; issued documents are stored first."""
+        draft = self.draft(case, app, plan, step_id=step_id, cause=cause, now=now, before=before)
+        await self.store_documents([draft])
+        return draft.step, draft.outbox
+
+    async def store_documents(self, drafts: Sequence[Draft]) -> None:
+        """The documents the drafts issue, in one write (before their steps, which announce them)."""
+        await self._documents.put_all([document for draft in drafts for document in draft.documents])
+
+    async def discard_documents(self, document_ids: Sequence[str]) -> None:
+        await self._documents.discard(document_ids)
+
+    def draft(
+        self,
+        case: CaseContext,
+        app: Gewerbeanzeige | None,
+        plan: Plan,
+        *,
+        step_id: str,
+        cause: CloudEvent[Any],
+        now: datetime,
+        before: list[Document] | None = None,
+    ) -> Draft:
+        """The step document (without outbox), its outbox entries and the documents it issues (rendered,
+        not stored yet)."""
         outbox = list(before or [])
 
         def emit(topic: str, data: EventData, owner_ags: str | None = None) -> None:
@@ -149,7 +184,7 @@ class StepWriter:
         if app is not None and plan.registration_id is not None:
             self._register_events(case, app, plan, now, emit)
         if app is not None and plan.issue_receipt and plan.registration_id is not None:
-            issued = await self._issue(case, app, plan, step_id, now)
+            issued = self._issue(case, app, plan, step_id, now)
             for document in issued:
                 emit(self._topics.gewerbe_events, self._document_event(case, app, plan, document, now))
             self._recipient_messages(case, app, plan, now, emit)
@@ -175,7 +210,7 @@ class StepWriter:
             "note_de": plan.note_de,
             "ruleset_version": RULESET_VERSION,
         }
-        return step, outbox
+        return Draft(step, outbox, issued)
 
     def status_event(
         self, case: CaseContext, state: CaseState, message_de: str | None, now: datetime, cause: CloudEvent[Any]
@@ -313,7 +348,7 @@ class StepWriter:
             "ruleset_version": RULESET_VERSION,
         }
 
-    async def _issue(
+    def _issue(
         self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, step_id: str, now: datetime
     ) -> list[StoredDocument]:
         town = self._fees.town(case.owner_ags)
@@ -333,7 +368,7 @@ class StepWriter:
         rendered = [("receipt", f"Empfangsbestätigung zur {app.kind.label_de}", self._renderer.receipt(app, ctx))]
         if plan.fee is not None:
             rendered.append(("fee_notice", "Gebührenbescheid", self._renderer.fee_notice(app, ctx, plan.fee)))
-        documents = [
+        return [
             StoredDocument(
                 document_id=derived_id(case.case_id, step_id, kind),
                 case_id=case.case_id,
@@ -345,8 +380,6 @@ class StepWriter:
             )
             for kind, title, content in rendered
         ]
-        await self._documents.put_all(documents)
-        return documents
 
     def _document_event(
         self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, document: StoredDocument, now: datetime

@@ -21,16 +21,29 @@ Document = dict[str, Any]
 class StepStore(Protocol):
     """The case file: one write-once step per work item or task completion, carrying its outbox."""
 
-    async def get(self, step_id: str) -> Document | None: ...
+    async def stored(self, step_ids: Sequence[str]) -> list[Document]:
+        """The steps with these ids that were recorded (without their outbox)."""
+        ...
 
-    async def record(self, step: Document, outbox: list[Document]) -> bool:
-        """Insert the step with its events and have them published; False if a step with this id was
-        recorded before (its events are not sent again)."""
+    async def record_all(self, steps: Sequence[tuple[Document, list[Document]]]) -> set[str]:
+        """Insert the steps with their events in one write and have the events published; returns the
+        ids inserted (a step whose id was recorded before is skipped with its events)."""
         ...
 
     async def of_case(self, case_id: str) -> list[Document]:
         """All steps of a case, oldest first."""
         ...
+
+
+@dataclass(frozen=True)
+class KeyClaim:
+    """Who holds a duplicate key after a claim."""
+
+    holder: str | None
+    """The registration holding the key (maybe another); None if it could not be told (the key was
+    given up and taken again while it was read)."""
+    new: bool
+    """This claim inserted the key (it was free)."""
 
 
 class Register(Protocol):
@@ -40,14 +53,16 @@ class Register(Protocol):
         """Registrations of these holders or with these ids (every town; the domain filters)."""
         ...
 
-    async def get(self, registration_id: str) -> Registration | None: ...
-
-    async def claim(self, key: str, registration_id: str) -> str:
-        """Hold a duplicate key for a registration; returns the registration that holds it (maybe another)."""
+    async def claim_all(self, claims: Sequence[tuple[str, str]]) -> list[KeyClaim]:
+        """Hold each duplicate key for its registration (``(key, registration_id)``, each key once)."""
         ...
 
-    async def apply(self, change: RegisterChange) -> None:
-        """Apply a change; applying it again changes nothing."""
+    async def release_all(self, claims: Sequence[tuple[str, str]]) -> None:
+        """Give up keys where these registrations hold them (claims of decisions that were not stored)."""
+        ...
+
+    async def apply_all(self, changes: Sequence[RegisterChange]) -> None:
+        """Apply changes, no two of the same registration or key; applying them again changes nothing."""
         ...
 
 
@@ -71,6 +86,10 @@ class DocumentStore(Protocol):
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         """The document, only if it belongs to the case."""
+        ...
+
+    async def discard(self, document_ids: Sequence[str]) -> None:
+        """Delete documents no step lists (issued by a decision that was not stored)."""
         ...
 
 

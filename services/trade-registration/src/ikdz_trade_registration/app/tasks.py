@@ -74,9 +74,9 @@ class CloseTask:
         if done.service != SERVICE:
             return False
         step_id = f"{done.task_id}:done"
-        stored = await self._steps.get(step_id)
-        if stored is not None:
-            await apply_changes(self._register, stored)
+        stored = await self._steps.stored([step_id])
+        if stored:
+            await apply_changes(self._register, stored[0])
             return False
         history = await self._steps.of_case(done.case_id)
         opened = {task["task_id"]: task for step in history for task in step.get("tasks", [])}
@@ -97,7 +97,7 @@ class CloseTask:
             step = {"_id": step_id, **case.as_document(), "at": now, "tasks": [], "register_changes": []}
         step.update(trigger="task_completed", closed_task=done.task_id, task_outcome=done.outcome)
         step.setdefault("cleared", [])
-        if not await self._steps.record(step, outbox):
+        if step_id not in await self._steps.record_all([(step, outbox)]):
             return False
         await apply_changes(self._register, step)
         return True
