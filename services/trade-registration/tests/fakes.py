@@ -16,12 +16,14 @@ class FakeSteps:
     def __init__(self) -> None:
         self.steps: dict[str, dict[str, Any]] = {}
         self.published: list[str] = []  # ids of the steps whose events went to the relay
+        self.writes = 0  # calls of record_all
 
     async def stored(self, step_ids: Sequence[str]) -> list[dict[str, Any]]:
         found = (self.steps[step_id] for step_id in sorted(set(step_ids)) if step_id in self.steps)
         return [{k: copy.deepcopy(v) for k, v in step.items() if k != "outbox"} for step in found]
 
     async def record_all(self, steps: Sequence[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
+        self.writes += 1
         inserted = set()
         for step, outbox in steps:
             if step["_id"] not in self.steps:
@@ -42,8 +44,10 @@ class FakeRegister:
         self.registrations: dict[str, Registration] = {}
         self.keys: dict[str, str] = {}
         self.applied: list[RegisterChange] = []
+        self.reads: list[tuple[list[str], list[str]]] = []  # holder keys and ids of each candidates call
 
     async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
+        self.reads.append((list(holder_keys), list(registration_ids)))
         return [
             r
             for r in self.registrations.values()
@@ -70,7 +74,7 @@ class FakeRegister:
                 self.registrations[registration.registration_id] = registration
             if change.release_key is not None:
                 await self.release_all([(change.release_key, registration.registration_id)])
-            if change.hold_key is not None:
+            if change.hold_key is not None and change.action != "create":  # a new one's key is claimed before
                 self.keys.setdefault(change.hold_key, registration.registration_id)
 
 
