@@ -10,8 +10,11 @@ from ikdz_contracts.payloads.gewerbe import (
     Address,
     BusinessAddress,
     BusinessType,
+    ChangeReason,
     Company,
     Declarations,
+    DeregistrationCause,
+    DeregistrationReason,
     Establishment,
     Gewerbeanzeige,
     LegalForm,
@@ -99,6 +102,41 @@ def anmeldung(**changes: Any) -> Gewerbeanzeige:
     }
     fields.update(changes)
     return Gewerbeanzeige(**fields)
+
+
+def abmeldung(**changes: Any) -> Gewerbeanzeige:
+    """The sole trader closes the business for good at the end of November."""
+    fields: dict[str, Any] = {
+        "kind": NoticeKind.ABMELDUNG,
+        "effective_date": date(2026, 11, 30),
+        "registration_reason": None,
+        "deregistration_reason": DeregistrationReason.VOLLSTAENDIGE_AUFGABE,
+        "deregistration_cause": DeregistrationCause.ALTER,
+    }
+    return anmeldung(**{**fields, **changes})
+
+
+def moved_within_wurzen(**changes: Any) -> Gewerbeanzeige:
+    """The sole trader's Ummeldung: the business moves from Markt 1 to Neue Straße 7."""
+    fields: dict[str, Any] = {
+        "kind": NoticeKind.UMMELDUNG,
+        "registration_reason": None,
+        "change_reasons": frozenset({ChangeReason.VERLEGUNG_INNERHALB}),
+        "establishment": Establishment(address=site(street="Neue Straße", number="7"), trade_name="Webdesign"),
+        "previous_address": site(),
+    }
+    return anmeldung(**{**fields, **changes})
+
+
+def moved_to_augustusburg(**changes: Any) -> Gewerbeanzeige:
+    """The sole trader's business moves from Wurzen to Augustusburg: an Anmeldung there."""
+    return anmeldung(
+        owner_ags=AUGUSTUSBURG,
+        establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
+        registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
+        previous_address=site(WURZEN),
+        **changes,
+    )
 
 
 def gmbh(**changes: Any) -> Gewerbeanzeige:

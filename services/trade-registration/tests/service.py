@@ -29,6 +29,23 @@ TOPICS = Topics("t.")
 MUNICIPALITIES = load_municipalities()
 
 
+def work_item(
+    number: int, payload: dict[str, Any], owner: str = WURZEN, processing: str = AUGUSTUSBURG
+) -> CloudEvent[CaseSubmitted]:
+    """Case number ``number`` of ``owner`` routed to the pool of ``processing`` (under the agreement
+    when the towns differ)."""
+    case_id = f"case-{number}"
+    data = case_submitted(case_id=case_id, owner_ags=owner, file_number=f"WUR-GEW-2026-{number:06d}", payload=payload)
+    return new_event(
+        data,
+        source="urn:ikdz:routing",
+        subject=case_id,
+        ownerags=owner,
+        processingags=processing,
+        agreementref=AGREEMENT if owner != processing else None,
+    )
+
+
 @dataclass
 class Service:
     steps: FakeSteps = field(default_factory=FakeSteps)
@@ -49,18 +66,7 @@ class Service:
         self, payload: dict[str, Any], owner: str = WURZEN, processing: str = AUGUSTUSBURG
     ) -> CloudEvent[CaseSubmitted]:
         self.numbers += 1
-        case_id = f"case-{self.numbers}"
-        data = case_submitted(
-            case_id=case_id, owner_ags=owner, file_number=f"WUR-GEW-2026-{self.numbers:06d}", payload=payload
-        )
-        return new_event(
-            data,
-            source="urn:ikdz:routing",
-            subject=case_id,
-            ownerags=owner,
-            processingags=processing,
-            agreementref=AGREEMENT if owner != processing else None,
-        )
+        return work_item(self.numbers, payload, owner, processing)
 
     async def file(self, payload: dict[str, Any], **towns: str) -> str:
         item = self.work_item(payload, **towns)

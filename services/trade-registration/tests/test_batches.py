@@ -13,14 +13,8 @@ import pytest
 from ikdz_contracts.cloudevents import CloudEvent
 from ikdz_contracts.events import CaseSubmitted
 from ikdz_contracts.payloads.gewerbe import (
-    ChangeReason,
-    DeregistrationCause,
-    DeregistrationReason,
-    Establishment,
     Gewerbeanzeige,
-    NoticeKind,
     PreviousRegistration,
-    RegistrationReason,
     to_payload,
 )
 from ikdz_contracts.services import ServiceId
@@ -33,44 +27,20 @@ from ikdz_trade_registration.domain.fees import Fee
 from ikdz_trade_registration.domain.issuing import IssuingContext
 from ikdz_trade_registration.domain.registrations import registration_key
 
-from .builders import AUGUSTUSBURG, WURZEN, anmeldung, gmbh, person, registered, site
+from .builders import (
+    AUGUSTUSBURG,
+    abmeldung,
+    anmeldung,
+    gmbh,
+    moved_to_augustusburg,
+    moved_within_wurzen,
+    person,
+    registered,
+)
 from .service import Service
 
-ERIKA = person()
 MAX = person(family_name="Schmidt", given_names="Max")
-META = person(family_name="Meier", given_names="Anna")
-
-
-def abmeldung(**changes: Any) -> Gewerbeanzeige:
-    fields: dict[str, Any] = {
-        "kind": NoticeKind.ABMELDUNG,
-        "effective_date": date(2026, 11, 30),
-        "registration_reason": None,
-        "deregistration_reason": DeregistrationReason.VOLLSTAENDIGE_AUFGABE,
-        "deregistration_cause": DeregistrationCause.ALTER,
-    }
-    return anmeldung(**{**fields, **changes})
-
-
-def moved_within_wurzen(**changes: Any) -> Gewerbeanzeige:
-    fields: dict[str, Any] = {
-        "kind": NoticeKind.UMMELDUNG,
-        "registration_reason": None,
-        "change_reasons": frozenset({ChangeReason.VERLEGUNG_INNERHALB}),
-        "establishment": Establishment(address=site(street="Neue Straße", number="7"), trade_name="Webdesign"),
-        "previous_address": site(),
-    }
-    return anmeldung(**{**fields, **changes})
-
-
-def moved_from_wurzen(**changes: Any) -> Gewerbeanzeige:
-    return anmeldung(
-        owner_ags=AUGUSTUSBURG,
-        establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
-        registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
-        previous_address=site(WURZEN),
-        **changes,
-    )
+ANNA = person(family_name="Meier", given_names="Anna")
 
 
 def refers_to(item: CloudEvent[CaseSubmitted]) -> PreviousRegistration:
@@ -117,9 +87,9 @@ def test_a_notice_waits_when_it_touches_what_an_earlier_one_of_the_batch_touches
         notice_scope(abmeldung(), "new-3", None),  # Erika's business again
         notice_scope(gmbh(), "new-4", None),
         notice_scope(by_reference, "new-5", existing),  # Max, but Erika's registration
-        notice_scope(anmeldung(persons=(META,)), "new-6", None),
+        notice_scope(anmeldung(persons=(ANNA,)), "new-6", None),
         notice_scope(
-            abmeldung(persons=(META,), previous_registration=PreviousRegistration(registration_id="new-6")),
+            abmeldung(persons=(ANNA,), previous_registration=PreviousRegistration(registration_id="new-6")),
             "new-7",
             None,
         ),
@@ -132,7 +102,7 @@ def test_a_notice_waits_when_it_touches_what_an_earlier_one_of_the_batch_touches
 
 async def test_a_mixed_batch_ends_as_its_items_decided_one_after_the_other() -> None:
     batched, single = Service(), Service()
-    seed = batched.work_item(to_payload(anmeldung(persons=(META,))))  # Anna Meier's business in Wurzen
+    seed = batched.work_item(to_payload(anmeldung(persons=(ANNA,))))  # Anna Meier's business in Wurzen
     erika = batched.work_item(to_payload(anmeldung()))
     max_ = batched.work_item(to_payload(anmeldung(persons=(MAX,))))
     items = [
@@ -144,7 +114,9 @@ async def test_a_mixed_batch_ends_as_its_items_decided_one_after_the_other() -> 
         batched.work_item(to_payload(abmeldung(persons=(MAX,), previous_registration=refers_to(erika)))),
         batched.work_item(to_payload(anmeldung())),  # Erika starts again after her Abmeldung
         batched.work_item({"activity": "Webdesign"}),  # unreadable: a clerk clarifies
-        batched.work_item(to_payload(moved_from_wurzen(persons=(META,))), owner=AUGUSTUSBURG, processing=AUGUSTUSBURG),
+        batched.work_item(
+            to_payload(moved_to_augustusburg(persons=(ANNA,))), owner=AUGUSTUSBURG, processing=AUGUSTUSBURG
+        ),
         batched.work_item(to_payload(gmbh())),
         erika,  # delivered twice in one batch
     ]

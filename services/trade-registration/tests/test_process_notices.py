@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
 
 import pytest
 from ikdz_contracts.payloads.gewerbe import (
     DeregistrationCause,
     DeregistrationReason,
-    Gewerbeanzeige,
     NoticeKind,
     PreviousRegistration,
-    RegistrationReason,
     to_payload,
 )
 from ikdz_platform.consumer import PoisonMessage
 from ikdz_trade_registration.domain.registrations import Registration
 from pypdf import PdfReader
 
-from .builders import AUGUSTUSBURG, WURZEN, activity, anmeldung, person, site
+from .builders import AUGUSTUSBURG, WURZEN, activity, anmeldung, moved_to_augustusburg, person
 from .service import AGREEMENT, TOPICS, Service
 
 
@@ -218,16 +215,6 @@ async def test_an_abmeldung_of_an_unknown_business_is_refused_in_german() -> Non
     assert final["state"] == "rejected"
     assert "kein angemeldeter Gewerbebetrieb bekannt" in final["message_de"]
     assert not service.register.applied
-
-
-def moved_to_augustusburg(**changes: Any) -> Gewerbeanzeige:
-    return anmeldung(
-        owner_ags=AUGUSTUSBURG,
-        establishment=anmeldung().establishment.model_copy(update={"address": site(AUGUSTUSBURG)}),
-        registration_reason=RegistrationReason.VERLEGUNG_AUS_ANDEREM_MELDEBEZIRK,
-        previous_address=site(WURZEN),
-        **changes,
-    )
 
 
 def assert_closed_in_wurzen_once(service: Service, case_id: str, old: Registration) -> None:
