@@ -37,12 +37,14 @@ class Recorder:
 
 
 async def start_consumer(
-    infra: Infra, producer: EventProducer, topic: str, group: str, recorder: Recorder
+    infra: Infra, producer: EventProducer, topic: str, group: str, recorder: Recorder, gather_ms: int = 0
 ) -> KafkaBroker:
     policy = DeadLetterPolicy(producer, group_id=group, max_attempts=2, backoff_seconds=0.01)
     broker = KafkaBroker(infra.kafka_bootstrap_servers, middlewares=[CommitCoalescer(0.05), policy.middleware])
 
-    @subscribe_batch(broker, topic, CaseStatus, group_id=group, dead_letters=policy, max_records=100)
+    @subscribe_batch(
+        broker, topic, CaseStatus, group_id=group, dead_letters=policy, max_records=100, gather_ms=gather_ms
+    )
     async def handle(events: list[CloudEvent[CaseStatus]]) -> None:
         messages = [event.data.message_de for event in events]
         recorder.batch_sizes.append(len(events))
@@ -86,6 +88,25 @@ async def test_events_arrive_in_batches_in_record_order(
     assert recorder.handled == expected
     assert max(recorder.batch_sizes) > 1, "several events per call"
     assert max(recorder.batch_sizes) <= 100
+
+
+async def test_a_gathering_consumer_takes_events_sent_one_by_one_in_few_batches(
+    infra: Infra, producer: EventProducer, topic: str, topic_prefix: str
+) -> None:
+    recorder = Recorder()
+    broker = await start_consumer(infra, producer, topic, f"{topic_prefix}gather", recorder, gather_ms=1000)
+    try:
+        await send_all(producer, topic, [encode(status_event("case-1", "joined"))])
+        await wait_until(lambda: recorder.handled == ["joined"])  # a lone event still comes, after the wait
+        expected = [f"g{n}" for n in range(20)]
+        for message in expected:  # one record per send, as status changes trickle in
+            await send_all(producer, topic, [encode(status_event("case-1", message))])
+        await wait_until(lambda: len(recorder.handled) >= 21)
+    finally:
+        await stop_consuming(broker)
+
+    assert recorder.handled == ["joined", *expected]
+    assert len(recorder.batch_sizes[1:]) <= 3, f"gathered, not one fetch per record: {recorder.batch_sizes}"
 
 
 async def test_poison_and_failing_records_are_dead_lettered_alone_and_the_rest_take_effect(
