@@ -1,17 +1,20 @@
 """Cases on the real store: file numbers reserved in blocks per process, never twice, also after a lost
-update; status events projected once each."""
+update; status events projected once each; the payload stored as JSON text, older nested ones still read."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from ikdz_contracts.events import CaseState
+from ikdz_contracts.testing import gewerbe_payload
 from ikdz_intake.adapters.mongo_cases import MongoCaseRepository
-from ikdz_intake.domain.case import StatusEntry
+from ikdz_intake.app.status import ViewCase
+from ikdz_intake.domain.case import StatusEntry, access_token
 from ikdz_platform.outbox import OutboxRelay
 from ikdz_platform.producer import OutgoingMessage
 from ikdz_platform.testing.infra import Infra
@@ -106,3 +109,45 @@ async def test_statuses_are_applied_once_per_event_and_only_to_stored_cases(db: 
     assert [entry["state"] for entry in case["status"]] == ["received", "routed", "in_progress", "completed"]
     assert await filing.get("c-unknown") is None
     assert await db["case_statuses"].count_documents({"case_id": "c-unknown"}) == 0
+
+
+async def test_the_payload_is_stored_as_one_json_text_and_reads_back_exactly(db: AsyncDatabase[dict[str, Any]]) -> None:
+    repo = MongoCaseRepository(db, _relay())
+    activity = {"description": "Gärtnerei und Floristik", "wz_code": "01.19.2"}  # nested, lists, non-ASCII
+    payload = gewerbe_payload(date(2026, 11, 25), activities=[activity])
+    await repo.insert({**_case("c-json", 1), "payload": payload}, [])
+
+    raw = await db["cases"].find_one({"_id": "c-json"})
+    assert raw is not None and isinstance(raw["payload"], str), "one string field, not some 80 nested ones"
+    assert "Gärtnerei" in raw["payload"]
+    for read in (await repo.get("c-json"), await repo.find_by_idempotency_key("case:c-json")):
+        assert read is not None
+        assert read["payload"] == payload
+        assert json.dumps(read["payload"]) == json.dumps(payload), "key order kept too"
+
+
+async def test_a_case_stored_with_a_nested_payload_by_an_older_version_still_reads(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    payload = gewerbe_payload(date(2026, 11, 25))
+    stored = {
+        **_case("c-old", 1),
+        "service": "trade-registration",
+        "owner_ags": "14729410",
+        "owner_town": "Wurzen",
+        "submitted_at": datetime(2026, 11, 25, 9, 0, tzinfo=UTC),
+        "payload": payload,
+        "request_fingerprint": "f" * 64,
+        "outbox": [],
+        "outbox_pending": False,
+    }
+    await db["cases"].insert_one(stored)
+    repo = MongoCaseRepository(db, _relay())
+
+    by_key = await repo.find_by_idempotency_key("case:c-old")
+    assert by_key is not None and by_key["payload"] == payload
+    secret = b"0123456789abcdef"
+    view = await ViewCase(repo, secret)("c-old", access_token(secret, "c-old"))
+    assert (view.file_number, view.owner_town, view.state) == ("WUR-GEW-2026-000001", "Wurzen", CaseState.RECEIVED)
+    case = await repo.get("c-old")
+    assert case is not None and case["payload"] == payload
