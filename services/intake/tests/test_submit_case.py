@@ -1,17 +1,24 @@
-"""The submit use case against fakes: idempotency, validation against the municipality list, outbox."""
+"""The submit use case against fakes: idempotency, validation against the municipality list, outbox;
+a checked Gewerbeanzeige is not validated twice."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import pytest
 from ikdz_contracts.cloudevents import decode
 from ikdz_contracts.events import Applicant, CaseSubmitted
-from ikdz_contracts.payloads.gewerbe import parse_payload
+from ikdz_contracts.payloads import PAYLOAD_PARSERS
+from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige, parse_payload, to_payload
 from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
+from ikdz_intake.app import gewerbe as gewerbe_use_cases
+from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.submission import CaseSubmission
 from ikdz_intake.errors import IdempotencyConflictError, PayloadInvalidError, UnknownMunicipalityError
@@ -153,3 +160,28 @@ async def test_a_file_number_collision_with_a_client_key_takes_the_next_number(s
     assert second.file_number == "WUR-GEW-2026-000002" and not second.replayed
     # MongoDB says it was the file number: no lookup. FerretDB does not: one lookup finds no case.
     assert repo.key_lookups == (0 if store_names_the_field else 1)
+
+
+async def test_a_checked_gewerbeanzeige_is_validated_once_and_stored_as_the_contract_writes_it(
+    repo: FakeCaseRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[object] = []
+
+    def counting_parse(payload: Mapping[str, Any]) -> Gewerbeanzeige:
+        parsed.append(payload)
+        return parse_payload(payload)
+
+    monkeypatch.setattr(gewerbe_use_cases, "parse_payload", counting_parse)
+    monkeypatch.setitem(PAYLOAD_PARSERS, ServiceId.TRADE_REGISTRATION, counting_parse)
+    municipalities = load_municipalities()
+    check = CheckGewerbeanzeige(wz_catalogue(), {town.ags: town.display_name for town in municipalities})
+    file_notice = FileGewerbeanzeige(check, SubmitCase(repo, municipalities, Topics("t."), FixedClock()))
+    sent = gewerbe_payload(TODAY, activities=[{"description": "Webdesign", "wz_code": "62019"}])
+
+    accepted, _ = await file_notice(sent, today=TODAY, channel="api", idempotency_key="key-00000010")
+
+    assert len(parsed) == 1, "the check's model is the one stored: no second validation"
+    stored = repo.cases[accepted.case_id]
+    assert stored["payload"] == to_payload(parse_payload(sent))
+    assert stored["payload"]["activities"][0]["wz_code"] == "62.01.9"
+    assert decode(stored["outbox"][0]["value"], CaseSubmitted).data.payload == stored["payload"]

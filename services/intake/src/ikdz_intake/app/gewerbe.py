@@ -102,4 +102,4 @@ class FileGewerbeanzeige:
             payload=to_payload(notice),
             channel=channel,
         )
-        return await self._submit(submission, idempotency_key, traceparent), checked
+        return await self._submit.checked(submission, idempotency_key, traceparent), checked

@@ -10,7 +10,7 @@ from ikdz_contracts.cloudevents import new_event
 from ikdz_contracts.events import CaseState, CaseSubmitted
 from ikdz_contracts.ids import new_id
 from ikdz_contracts.payloads import validate_payload
-from ikdz_contracts.reference.municipalities import MunicipalityRegistry
+from ikdz_contracts.reference.municipalities import Municipality, MunicipalityRegistry
 from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 from pydantic import ValidationError
@@ -48,11 +48,37 @@ class SubmitCase:
     async def __call__(
         self, submission: CaseSubmission, idempotency_key: str | None, traceparent: str | None = None
     ) -> Accepted:
+        """Accept a submission as a client sent it: its payload is validated with its service's
+        contract first and stored as the contract writes it."""
+        town = self._town(submission)
+        request_fingerprint = fingerprint(submission.model_dump(mode="json"))  # of the request as sent
+        checked = submission.model_copy(update={"payload": _contract_payload(submission)})
+        return await self._store(checked, town, idempotency_key, request_fingerprint, traceparent)
+
+    async def checked(
+        self, submission: CaseSubmission, idempotency_key: str | None, traceparent: str | None = None
+    ) -> Accepted:
+        """Accept a submission whose payload its service's contract wrote (a checked
+        Gewerbeanzeige): validating the same payload a second time would change nothing."""
+        town = self._town(submission)
+        return await self._store(
+            submission, town, idempotency_key, fingerprint(submission.model_dump(mode="json")), traceparent
+        )
+
+    def _town(self, submission: CaseSubmission) -> Municipality:
         town = self._municipalities.get(submission.owner_ags)
         if town is None:
             raise UnknownMunicipalityError(submission.owner_ags)
-        payload = _contract_payload(submission)
-        request_fingerprint = fingerprint(submission.model_dump(mode="json"))
+        return town
+
+    async def _store(
+        self,
+        submission: CaseSubmission,
+        town: Municipality,
+        idempotency_key: str | None,
+        request_fingerprint: str,
+        traceparent: str | None,
+    ) -> Accepted:
         # Insert first, look the key up only when the insert collides: on FerretDB v1 the lookup
         # reads the whole collection, and a repeated key is the exception.
         now = self._clock()
@@ -63,13 +89,7 @@ class SubmitCase:
                 town.short_code, submission.service, now.year, await self._repository.next_sequence(counter)
             )
             case, outbox = self._case(
-                submission.model_copy(update={"payload": payload}),
-                case_id,
-                number,
-                town.display_name,
-                idempotency_key,
-                request_fingerprint,
-                traceparent,
+                submission, case_id, number, town.display_name, idempotency_key, request_fingerprint, traceparent
             )
             try:
                 await self._repository.insert(case, outbox)
