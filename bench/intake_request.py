@@ -63,6 +63,7 @@ from ikdz_contracts.reference.wz import wz_catalogue
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
 from ikdz_intake import bootstrap
+from ikdz_intake.adapters.mongo_cases import stored_form
 from ikdz_intake.app.gewerbe import CheckGewerbeanzeige, FileGewerbeanzeige
 from ikdz_intake.app.submit_case import SubmitCase
 from ikdz_intake.domain.case import StatusEntry
@@ -99,13 +100,13 @@ class MemoryCases:
         return self._numbers[counter]
 
     async def insert(self, case: Document, outbox: list[Document]) -> None:
-        self.cases[case["_id"]] = {**case, "outbox": outbox}
+        self.cases[case["_id"]] = {**stored_form(case), "outbox": outbox}  # as MongoCaseRepository inserts it
 
     async def find_by_idempotency_key(self, key: str) -> Document | None:
-        return next((c for c in self.cases.values() if c["idempotency_key"] == key), None)
+        raise NotImplementedError  # every key of this benchmark is new
 
     async def get(self, case_id: str) -> Document | None:
-        return self.cases.get(case_id)
+        raise NotImplementedError  # no request of this benchmark reads a case
 
     async def add_statuses(self, items: Sequence[tuple[str, StatusEntry, str]]) -> set[str]:
         return {event_id for _, _, event_id in items}

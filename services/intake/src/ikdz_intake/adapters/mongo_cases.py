@@ -108,7 +108,7 @@ class MongoCaseRepository:
 
     async def insert(self, case: Document, outbox: list[Document]) -> None:
         """Stored with the cases submitted meanwhile (group commit); returns once it is stored."""
-        await self._inserts.submit((_stored(case), outbox))
+        await self._inserts.submit((stored_form(case), outbox))
         self._remember(case["_id"])
 
     async def _insert_batch(self, items: list[tuple[Document, list[Document]]]) -> list[DuplicateKeyError | None]:
@@ -155,7 +155,7 @@ class MongoCaseRepository:
             self._known.popitem(last=False)  # the oldest: its statuses have long arrived
 
 
-def _stored(case: Document) -> Document:
+def stored_form(case: Document) -> Document:
     """The case as inserted: its payload as JSON text (see the module docstring), in the order given."""
     if "payload" not in case:
         return case
