@@ -17,11 +17,10 @@ process):
    ``KAFKA_BOOTSTRAP_SERVERS`` (topics under a unique prefix), lifespan started as in production.
    *submit*: ``--notices`` notices offered at ``--rate`` per s (open loop), until their
    ``case.submitted`` events are published (group commit, outbox relay, producer). *statuses*: the
-   three ``case.status`` events routing and trade-registration send per Gewerbe case (routed, in
-   progress, completed with two documents), produced at three times that rate by a child process
-   (connected before the clock starts; its CPU is not counted), until the status projection handled
-   them. Per notice: intake's CPU, FerretDB's CPU (from /proc), and the store commands intake sent,
-   by kind.
+   ``case.status`` events routing and trade-registration send per Gewerbe case (routed; completed
+   with two documents), produced at twice that rate by a child process (connected before the
+   clock starts; its CPU is not counted), until the status projection handled them. Per notice:
+   intake's CPU, FerretDB's CPU (from /proc), and the store commands intake sent, by kind.
 
 ``--profile N`` adds the top N functions of a cProfile (CPU clock) of the whole-request phase (and of
 the infra phases). Run: ``uv run python bench/intake_request.py [--notices 1000] [--infra]``.
@@ -280,8 +279,12 @@ def bootstrap_app_in_memory() -> Asgi:
 # ---------------------------------------------------------------------------------------------- infra
 
 
+STATUSES = (CaseState.ROUTED, CaseState.COMPLETED)
+"""What a Gewerbe case of the automated path sends: routing's "routed", trade-registration's "completed"."""
+
+
 def status_records(case_ids: Sequence[str], file_numbers: Sequence[str]) -> list[tuple[bytes, bytes]]:
-    """(key, value) of the three ``case.status`` events routing and trade-registration send per case."""
+    """(key, value) of the ``case.status`` events routing and trade-registration send per case."""
     records = []
     documents = [
         CaseDocument(document_id=secrets.token_hex(8), title_de=title, media_type="application/pdf")
@@ -289,11 +292,8 @@ def status_records(case_ids: Sequence[str], file_numbers: Sequence[str]) -> list
     ]
     for case_id, number in zip(case_ids, file_numbers, strict=True):
         now = datetime.now(UTC)
-        for offset, state, docs in (
-            (0, CaseState.ROUTED, None),
-            (1, CaseState.IN_PROGRESS, None),
-            (2, CaseState.COMPLETED, documents),
-        ):
+        for offset, state in enumerate(STATUSES):
+            final = state is CaseState.COMPLETED
             data = CaseStatus(
                 case_id=case_id,
                 file_number=number,
@@ -301,12 +301,12 @@ def status_records(case_ids: Sequence[str], file_numbers: Sequence[str]) -> list
                 owner_ags="14729410",
                 state=state,
                 label_de=state.label_de,
-                message_de="Ihre Gewerbeanmeldung ist eingetragen." if state is CaseState.COMPLETED else None,
+                message_de="Ihre Gewerbeanmeldung ist eingetragen." if final else None,
                 processing_ags="14729410",
                 processing_town="Wurzen",
                 pool_id="wurzen",
                 occurred_at=now + timedelta(milliseconds=offset),
-                documents=docs,
+                documents=documents if final else None,
             )
             event = new_event(
                 data, source="urn:ikdz:bench", subject=case_id, ownerags="14729410", time=data.occurred_at
@@ -436,7 +436,9 @@ class InfraRun:
         spawn = multiprocessing.get_context("spawn")
         ready, go = spawn.Event(), spawn.Event()
         servers = self.settings.kafka_bootstrap_servers
-        child = spawn.Process(target=produce_paced, args=(servers, topic, records, 3 * self.args.rate, ready, go))
+        child = spawn.Process(
+            target=produce_paced, args=(servers, topic, records, len(STATUSES) * self.args.rate, ready, go)
+        )
         child.start()
         try:
             if not await asyncio.to_thread(ready.wait, 60):
@@ -482,7 +484,9 @@ async def measure_infra(bodies: list[bytes], args: argparse.Namespace, uri: str,
         await app.state.runtime.mongo.drop_database(settings.database_name("intake"))
     title = f"infra, submit at {args.rate:g}/s (request, group commit, outbox relay to Kafka)"
     lines = submitted.lines(title, len(counted))
-    title = f"infra, three case.status events per notice at {3 * args.rate:g}/s (status projection)"
+    title = (
+        f"infra, {len(STATUSES)} case.status events per notice at {len(STATUSES) * args.rate:g}/s (status projection)"
+    )
     return lines + projected.lines(title, len(counted)) + report
 
 
