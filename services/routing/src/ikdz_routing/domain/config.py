@@ -230,10 +230,16 @@ class RoutingConfig(BaseModel):
     _index: tuple[object, object, ConfigIndex] | None = PrivateAttr(default=None)
 
     def lookup(self) -> ConfigIndex:
-        """Pools and agreements by town (take it once per decision: private attributes are slow)."""
-        if self._index is None or self._index[0] is not self.pools or self._index[1] is not self.agreements:
-            self._index = (self.pools, self.agreements, ConfigIndex.of(self.pools, self.agreements))
-        return self._index[2]
+        """Pools and agreements by town (take it once per decision).
+
+        Read from ``__pydantic_private__`` directly: ``self._index`` goes through pydantic's
+        ``__getattr__`` (a failed ``hasattr`` each time), ~3 µs a read, which was a fifth of a decision.
+        """
+        index = (self.__pydantic_private__ or {}).get("_index")
+        if index is None or index[0] is not self.pools or index[1] is not self.agreements:
+            index = (self.pools, self.agreements, ConfigIndex.of(self.pools, self.agreements))
+            self._index = index
+        return index[2]
 
 
 @dataclass(frozen=True)
