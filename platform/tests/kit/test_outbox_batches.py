@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ikdz_contracts.cloudevents import decode
 from ikdz_contracts.events import CaseStatus
-from ikdz_platform.outbox import OutboxRelay, outbox_entry
+from ikdz_platform.outbox import OutboxRelay, outbox_entry, packed_outbox, unpacked_outbox
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
@@ -90,7 +90,7 @@ async def test_documents_stored_before_are_skipped_with_their_events(db: Any, to
 
     assert again == {"d2"}
     assert sorted(_sent_messages(sender)) == [(b"d1", "original"), (b"d2", "new")]
-    [stored] = (await cases.find_one({"_id": "d1"}))["outbox"]
+    [stored] = unpacked_outbox((await cases.find_one({"_id": "d1"}))["outbox"])
     assert decode(stored["value"], CaseStatus).data.message_de == "original", "the first copy is kept"
     assert await writer.insert_many([]) == set()
 
@@ -298,17 +298,46 @@ async def test_the_published_counter_counts_every_event_under_its_topic(db: Any,
     assert published() - before == 6
 
 
-async def test_entries_are_stored_as_text_and_entries_of_older_versions_are_still_sent(db: Any, topic: str) -> None:
+async def test_entries_are_stored_as_one_text_and_entries_of_older_versions_are_still_sent(db: Any, topic: str) -> None:
     cases = db["cases"]
     sender = RecordingSender()
     relay = OutboxRelay([], sender)
-    await relay.batch_writer(cases).insert_many([_item(topic, "new", "as text")])
-    [entry] = (await cases.find_one({"_id": "new"}))["outbox"]
-    assert isinstance(entry["value"], str)
+    new, entries = _item(topic, "new", "as text", "and another")
+    await relay.batch_writer(cases).insert_many([(new, entries)])
+    stored = (await cases.find_one({"_id": "new"}))["outbox"]
+    assert isinstance(stored, str) and unpacked_outbox(stored) == entries
     older = {**_item(topic, "old", "as binary")[1][0], "id": "e-old", "headers": {"content-type": b"x"}}
     older["value"] = older["value"].encode()
     await cases.insert_one({"_id": "old", "outbox": [older], "outbox_pending": True})
 
     await relay.run_once()
 
-    assert sorted(_sent_messages(sender)) == [(b"new", "as text"), (b"old", "as binary")]
+    assert sorted(_sent_messages(sender)) == [(b"new", "and another"), (b"new", "as text"), (b"old", "as binary")]
+
+
+async def test_a_batch_of_an_older_version_with_its_entries_as_documents_is_taken_over(db: Any, topic: str) -> None:
+    cases = db["cases"]
+    await db["cases_outbox_batches"].insert_one({"_id": "b-old", "lease": 0.0, "owner": "gone"})
+    doc, entries = _item(topic, "listed", "stored as a list")
+    await cases.insert_one({**doc, "outbox": entries, "outbox_pending": False, "outbox_batch": "b-old"})
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender)
+    relay.batch_writer(cases)
+
+    assert await relay.run_once() == 1
+    assert _sent_messages(sender) == [(b"listed", "stored as a list")]
+
+
+def test_an_outbox_is_packed_only_when_every_entry_fits_the_text_form() -> None:
+    entries = [outbox_entry("t.case.status.v1", status_event(f"c{n}", f"message {n}")) for n in range(3)]
+    packed = packed_outbox(entries)
+    assert isinstance(packed, str) and unpacked_outbox(packed) == entries
+    unfit = [
+        [],
+        [*entries, {**entries[0], "key": "case\nwith a line break"}],
+        [{**entries[0], "value": entries[0]["value"].encode()}],
+        [{**entries[0], "headers": {}}],
+    ]
+    for outbox in unfit:
+        assert packed_outbox(outbox) == outbox
+        assert unpacked_outbox(packed_outbox(outbox)) == outbox
