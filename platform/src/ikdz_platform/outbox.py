@@ -34,6 +34,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
 import structlog
@@ -100,13 +101,16 @@ def new_document_outbox(entries: Sequence[Document]) -> Document:
     return {"outbox": list(entries), "outbox_pending": bool(entries)}
 
 
+_HEADERS: Mapping[str, bytes] = MappingProxyType({"content-type": CONTENT_TYPE.encode()})
+
+
 def _message(entry: Mapping[str, Any]) -> OutgoingMessage:
     value = entry["value"]  # JSON text; entries of older versions stored it as binary, with this same header
     return OutgoingMessage(
         topic=entry["topic"],
         key=str(entry["key"]).encode(),
         value=value.encode() if isinstance(value, str) else bytes(value),
-        headers={"content-type": CONTENT_TYPE.encode()},
+        headers=_HEADERS,
     )
 
 
