@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from ikdz_contracts.events import Applicant, CaseRouted, CaseState, CaseStatus, 
 from ikdz_contracts.reference.municipalities import load_municipalities
 from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
+from ikdz_platform.outbox import unpacked_outbox
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.apps import running, settings_for
 from ikdz_platform.testing.infra import Infra
@@ -273,14 +275,22 @@ async def test_concurrent_routings_and_closings_keep_the_backlog_exact(infra: In
     assert in_memory == from_store == {"wurzen": 6, "augustusburg": 7}
 
 
+def _event_content(entry: dict[str, Any]) -> dict[str, Any]:
+    """An outbox entry's topic, key and event without what differs from run to run (id, send time)."""
+    event = json.loads(entry["value"])
+    return {"topic": entry["topic"], "key": entry["key"], **{k: v for k, v in event.items() if k not in {"id", "time"}}}
+
+
 async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Infra, mongo_db_name: str) -> None:
     """Within a batch each decision sees the backlog the cases before it left: a burst spreads; and
-    each route, deadlines and audit record included, is the one routing the case alone stores."""
+    each route, deadlines and audit record included, and each event it sends are the ones routing
+    the case alone stores and sends."""
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
     municipalities = load_municipalities()
     services = (ServiceId.TRADE_REGISTRATION, ServiceId.EINVOICE)  # einvoice has a legal deadline too
     cases = [submitted_event(f"c{n}", ("14729410", "14522020")[n % 3 == 0], services[n % 2]) for n in range(12)]
-    placed = []
+    cases.insert(5, submitted_event("c-leipzig", "14713000"))  # a town without pools: rejected
+    placed, sent = [], []
     for name, batches in (("batch", [cases]), ("single", [[case] for case in cases])):
         db = mongo[f"{mongo_db_name}-{name}"]
         await db["routes"].insert_many([{"_id": f"old-{i}", "pool_id": "wurzen"} for i in range(3)])
@@ -298,11 +308,22 @@ async def test_a_batch_is_routed_as_one_case_after_the_other_would_be(infra: Inf
             await route(batch)
         stored = await db["routes"].find({"_id": {"$regex": "^c"}}).to_list()
         placed.append({doc["_id"]: {k: v for k, v in doc.items() if not k.startswith("outbox")} for doc in stored})
+        sent.append({doc["_id"]: [_event_content(entry) for entry in unpacked_outbox(doc["outbox"])] for doc in stored})
     await mongo.close()
 
     in_batch, one_by_one = placed
-    assert len(in_batch) == 12
+    assert len(in_batch) == 13
     assert in_batch == one_by_one
+    assert sent[0] == sent[1]
+    assert [entry["type"] for entry in sent[0]["c0"]] == [
+        "de.ikdz.case.submitted.v1",
+        "de.ikdz.case.routed.v1",
+        "de.ikdz.case.status.v1",
+    ]
+    assert [(entry["type"], entry["data"]["state"]) for entry in sent[0]["c-leipzig"]] == [
+        ("de.ikdz.case.status.v1", "rejected")
+    ]
+    assert in_batch.pop("c-leipzig")["pool_id"] is None
     assert {route["pool_id"] for route in in_batch.values()} == {"wurzen", "augustusburg"}, "the burst is spread"
     assert all(route["target_date"] and route["deadline_check_day"] for route in in_batch.values())
     assert {route["legal_date"] is None for route in in_batch.values()} == {True, False}
