@@ -17,7 +17,7 @@ import functools
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
 from ikdz_contracts.ids import new_id
@@ -95,16 +95,16 @@ class CloudEvent(BaseModel, Generic[DataT]):
     )
     data: DataT
 
-    @model_validator(mode="before")
+    @field_validator("type")
     @classmethod
-    def _type_matches_data(cls, value: Any) -> Any:
+    def _type_matches_data(cls, value: str) -> str:
+        """A check of the ``type`` field alone: as a model validator it made pydantic turn each
+        decoded event's JSON into Python objects first (a third of the decoding time)."""
         args = cls.__pydantic_generic_metadata__["args"]
         expected = getattr(args[0], "EVENT_TYPE", None) if args else None
-        if expected is not None and isinstance(value, dict):
-            actual = value.get("type")
-            if actual is not None and actual != expected:
-                msg = f"expected event type {expected}, got {actual}"
-                raise ValueError(msg)
+        if expected is not None and value != expected:
+            msg = f"expected event type {expected}, got {value}"
+            raise ValueError(msg)
         return value
 
 
