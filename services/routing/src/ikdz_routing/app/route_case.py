@@ -67,10 +67,13 @@ class RouteCase:
     so a burst spreads over the pools as it would one case at a time. A case routed before (a
     redelivery) is not routed again: its insert is refused by the store and its new decision dropped.
 
-    A large batch is written in chunks while the next chunk is decided: deciding costs this process
-    CPU and writing costs the store, so overlapping them lets both work at once instead of taking
-    turns. The call returns (the batch is handled, its offsets may be committed) only after every
-    chunk is stored; the chunks are written in order (the repository writes one at a time).
+    A batch larger than ``chunk`` is written in chunks while the next chunk is decided: deciding
+    costs this process CPU and writing costs the store, so overlapping them lets both work at once
+    instead of taking turns. Each chunk costs this process its own store round trips and outbox
+    send, though, and with two replicas the other one uses the CPU meanwhile: by default a consumed
+    batch (at most 500) is one chunk. The call returns (the batch is handled, its offsets may be
+    committed) only after every chunk is stored; the chunks are written in order (the repository
+    writes one at a time).
     """
 
     def __init__(
@@ -81,7 +84,7 @@ class RouteCase:
         topics: Topics,
         clock: Clock,
         *,
-        chunk: int = 100,
+        chunk: int = 500,
     ) -> None:
         self._repository = repository
         self._active = active
