@@ -14,7 +14,7 @@ from ikdz_contracts.cloudevents import CloudEvent
 from ikdz_contracts.events import CaseSubmitted
 from ikdz_contracts.payloads.gewerbe import PreviousRegistration, to_payload
 from ikdz_contracts.reference.wz import wz_catalogue
-from ikdz_platform.outbox import OutboxRelay
+from ikdz_platform.outbox import OutboxRelay, unpacked_outbox
 from ikdz_platform.producer import OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
@@ -214,7 +214,7 @@ def events(messages: Sequence[OutgoingMessage]) -> list[tuple[str, str, str, str
 
 async def stored_events(db: Db) -> list[tuple[str, str, str, str]]:
     steps = await db["steps"].find({}, projection={"outbox": 1}).to_list()
-    entries = [entry for step in steps for entry in step["outbox"]]
+    entries = [entry for step in steps for entry in unpacked_outbox(step["outbox"])]
     decoded = [(e["topic"], e["key"], json.loads(e["value"])) for e in entries]
     return sorted(
         (topic, key, event["type"], json.dumps(event["data"], sort_keys=True)) for topic, key, event in decoded
