@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from bson import ObjectId
 from ikdz_platform.localinfra import LocalFerretDB, LocalKafka, StartupError
 from ikdz_platform.testing import Infra
 from ikdz_platform.topic_admin import TopicAdminError, ensure_topics
@@ -243,3 +244,130 @@ async def test_the_local_store_finds_by_other_fields_through_their_index_with_mo
     finally:
         await client.close()
     assert "USING INDEX" in " ".join(explained["queryPlanner"]["Plan"])
+
+
+def _index_plan(explained: dict[str, Any]) -> str:
+    """The SQLite plan FerretDB ran, after checking that it searched indexes only (no table scan)."""
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert explained["filterPushdown"] is True, explained
+    assert "USING INDEX" in plan, plan
+    assert "SCAN" not in plan, plan
+    return plan
+
+
+async def test_the_local_store_answers_in_from_the_index_with_mongodb_semantics(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    """Patch 0004: ``{_id: {$in}}`` and ``{field: {$in}}`` of strings (ObjectIDs, booleans) are index
+    lookups; arrays holding a value still match, other lists and operators stay correct."""
+    if infra.source != "local":
+        pytest.skip("the index patches are in the locally built FerretDB")
+    oid = ObjectId()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        db = client[mongo_db_name]
+        cases = db["cases"]
+        await cases.create_index("key", name="key")
+        await cases.insert_many(
+            [
+                {"_id": "1", "key": "a", "open": True},
+                {"_id": "2", "key": ["x", "b"], "open": [False, True]},  # arrays holding a value match
+                {"_id": "3", "key": "c", "open": False},
+                {"_id": "4", "open": True},  # no key
+                {"_id": "5", "key": "[", "open": "true"},
+                {"_id": "6", "key": {"nested": "a"}, "open": 1},
+                {"_id": oid, "key": 1, "open": None},
+                {"_id": "8", "key": ["a", "b"], "open": False},
+            ]
+        )
+
+        async def ids(query: dict[str, Any]) -> list[str]:
+            found = sorted(str(doc["_id"]) for doc in await cases.find(query).to_list())
+            assert await cases.count_documents(query) == len(found)
+            return found
+
+        assert await ids({"key": {"$in": ["a", "b"]}}) == ["1", "2", "8"]
+        assert await ids({"key": {"$in": ["[", "missing"]}}) == ["5"]
+        assert await ids({"open": {"$in": [True, "true"]}}) == ["1", "2", "4", "5"]
+        assert await ids({"_id": {"$in": ["3", oid, "9"]}}) == sorted(["3", str(oid)])
+        assert await ids({"_id": {"$in": []}}) == []
+        assert await ids({"key": {"$in": []}}) == []
+        assert await ids({"key": {"$in": ["a", 1, None]}}) == sorted(["1", "4", str(oid), "8"]), "null: missing too"
+        assert await ids({"key": {"$in": ["a", "b"], "$nin": ["x"]}}) == ["1", "8"]
+        assert await ids({"_id": {"$in": ["1", "2", "3"]}, "key": {"$in": ["b", "c"]}, "open": False}) == ["2", "3"]
+        assert (await cases.update_many({"_id": {"$in": ["1", "3"]}}, {"$set": {"seen": True}})).modified_count == 2
+        assert await ids({"seen": True}) == ["1", "3"]
+        assert (await cases.delete_many({"key": {"$in": ["b"]}})).deleted_count == 2
+        assert (await cases.delete_many({"_id": {"$in": ["1", "2", "5"]}})).deleted_count == 2
+        assert await ids({}) == sorted(["3", "4", "6", str(oid)])
+
+        plans = {
+            name: await db.command("explain", command)
+            for name, command in {
+                "_id": {"find": "cases", "filter": {"_id": {"$in": ["3", oid]}}},
+                "field": {"find": "cases", "filter": {"key": {"$in": ["a", "b"]}}},
+                "empty": {"find": "cases", "filter": {"_id": {"$in": []}}},
+                "two keys": {"find": "cases", "filter": {"key": {"$in": ["a"]}, "open": True}},
+                "backlog": {
+                    "aggregate": "cases",
+                    "pipeline": [
+                        {"$match": {"key": {"$in": ["a", "b"]}}},
+                        {"$group": {"_id": "$key", "n": {"$sum": 1}}},
+                    ],
+                    "cursor": {},
+                },
+                "mixed": {"find": "cases", "filter": {"key": {"$in": ["a", 1]}}},
+                "with $nin": {"find": "cases", "filter": {"key": {"$in": ["a"], "$nin": ["b"]}}},
+            }.items()
+        }
+    finally:
+        await client.close()
+    assert "_id_" in _index_plan(plans["_id"])
+    assert "key" in _index_plan(plans["field"])
+    assert plans["empty"]["filterPushdown"] is True, "IN (): SQLite skips the loop (its plan still says SCAN)"
+    _index_plan(plans["two keys"])
+    _index_plan(plans["backlog"])
+    assert plans["mixed"]["filterPushdown"] is False, "a number in the list: the handlers read everything"
+    assert plans["with $nin"]["filterPushdown"] is False
+
+
+async def test_the_local_store_leaves_lists_beyond_sqlites_parameter_limit_to_the_handlers(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    """Patch 0004 hands at most 30,000 values to one SQLite statement (which takes 32,766 parameters)."""
+    if infra.source != "local":
+        pytest.skip("the index patches are in the locally built FerretDB")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        db = client[mongo_db_name]
+        await db["cases"].insert_many([{"_id": f"c{n}"} for n in range(10)])
+        pushed, too_many = [f"c{n}" for n in range(30_000)], [f"c{n}" for n in range(33_000)]
+        found = [(await db["cases"].find({"_id": {"$in": ids}}).to_list()) for ids in (pushed, too_many)]
+        plans = [
+            await db.command("explain", {"find": "cases", "filter": {"_id": {"$in": ids}}})
+            for ids in (pushed, too_many)
+        ]
+    finally:
+        await client.close()
+    assert [len(docs) for docs in found] == [10, 10]
+    assert [plan["filterPushdown"] for plan in plans] == [True, False]
+
+
+async def test_the_local_store_deletes_more_documents_than_sqlite_takes_parameters(
+    infra: Infra, mongo_db_name: str
+) -> None:
+    """Patch 0005: a delete matching more than 32,766 documents used to fail ("too many SQL variables")."""
+    if infra.source != "local":
+        pytest.skip("the patches are in the locally built FerretDB")
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        cases = client[mongo_db_name]["cases"]
+        for start in range(0, 33_000, 5_500):
+            await cases.insert_many([{"_id": f"c{n:05d}", "pool": "p"} for n in range(start, start + 5_500)])
+        await cases.insert_one({"_id": "other", "pool": "q"})
+        deleted = await cases.delete_many({"pool": "p"})
+        left = await cases.find().to_list()
+    finally:
+        await client.close()
+    assert deleted.deleted_count == 33_000
+    assert left == [{"_id": "other", "pool": "q"}]
