@@ -45,6 +45,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from ikdz_platform.inbox import Duplicate, insert_each
 from ikdz_platform.producer import OutgoingMessage
+from ikdz_platform.queries import delete_each
 
 log = structlog.get_logger(__name__)
 
@@ -327,8 +328,7 @@ class OutboxRelay:
         """
         settled, self._settled = self._settled, {}
         for records, ids in settled.values():
-            query = {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": ids}}
-            await records.delete_many(query)  # $in reads the whole collection: it holds few records
+            await delete_each(records, ids)
 
     async def _settle_quietly(self) -> None:
         """Delete the settled records; a failure is logged: their leases run out, and a scan then

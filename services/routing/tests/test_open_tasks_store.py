@@ -157,9 +157,10 @@ async def test_a_worklist_reads_only_the_open_tasks_of_its_pools(store: Store) -
 
     plans = [
         (collection, query, await store.db.command("explain", {"find": collection, "filter": query}))
-        for collection, query in [
-            ("open_tasks", {"pool_id": "wurzen"}),
-            ("task_changes", {"completed_pool_day": "wurzen:2026-12-03"}),
+        for collection, query in [  # the shapes find_each sends
+            ("open_tasks", {"pool_id": {"$in": ["wurzen"]}}),
+            ("task_changes", {"task_id": {"$in": ["open-a", "open-b"]}}),
+            ("task_changes", {"completed_pool_day": {"$in": ["wurzen:2026-12-02", "wurzen:2026-12-03"]}}),
         ]
     ]
     if any("Plan" not in plan.get("queryPlanner", {}) for _, _, plan in plans):

@@ -1,9 +1,9 @@
 """The deadline checker's case collections in MongoDB.
 
-Every query the checker and the coordinator view run per request or per run is an equality on one
-top-level string field with an index (a route's ``deadline_check_day``, a bucket's ``day``, a step's
-``case_id``, a flag's ``pool_id``) or on ``_id``: the shapes the project's FerretDB v1 build answers
-from an index (docs/benchmarks.md). Writes are inserts of new documents, deletes only of flags, so
+Every query the checker and the coordinator view run per request or per run is an equality (or a
+``$in`` of strings) on one top-level string field with an index (a route's ``deadline_check_day``, a
+bucket's ``day``, a step's ``case_id``, the flags of a coordinator's pools by ``pool_id``) or on
+``_id``: the shapes the project's FerretDB v1 build answers from an index (docs/benchmarks.md). Writes are inserts of new documents, deletes only of flags, so
 no two writers ever update one document.
 """
 

@@ -1,8 +1,8 @@
 """The deadline checker's day buckets in MongoDB, for tasks and cases alike.
 
 A filing is a write-once document ``<id>:<day>`` in ``<name>_checks`` with the day as a top-level
-string, read by equality on it (an index lookup on the project's FerretDB v1 build, where ranges and
-``$in`` scan the collection); the settled days are write-once documents in ``<name>_sweeps``. Only
+string, read by equality on it (an index lookup on the project's FerretDB v1 build, where ranges
+scan the collection); the settled days are write-once documents in ``<name>_sweeps``. Only
 inserts, so checkers writing at once never update one document (FerretDB v1 can lose one of two
 concurrent updates).
 """

@@ -165,7 +165,7 @@ class MongoRouteRepository:
 
     async def close(self, closings: Sequence[tuple[str, str | None]]) -> None:
         """Record that these cases left their pools' backlogs; the route documents keep their single
-        writer. One insert for the batch's closing records, then one marker delete per case.
+        writer. One insert for the batch's closing records, then one delete of their markers.
 
         Each closing names the case and the pool its final status names: the domain service had it
         from the work item routing sent, so the route need not be read; without it (a status that

@@ -6,8 +6,8 @@ completion record also carries ``completed_pool_day`` (``<pool>:<day>``), by whi
 finds the tasks completed recently.
 
 The worklists read only open tasks: ``open_tasks`` holds a write-once marker ``<task>:<pool>`` per
-open task and the pool it is in, found by an indexed equality on ``pool_id`` (FerretDB v1 answers
-that from the index, ``$in`` and ranges scan the collection). Markers are inserted and deleted,
+open task and the pool it is in, found by ``pool_id`` (indexed; the project's FerretDB v1 build
+answers equality and ``$in`` from the index, ranges scan the collection). Markers are inserted and deleted,
 never updated (FerretDB v1 can lose one of two concurrent updates of one document), in an order
 that never hides an open task: the marker of a new task or of the pool a re-routing moves it to is
 inserted before the change record, the one it leaves and the one of a completed task deleted after
@@ -156,8 +156,8 @@ class MongoTaskRepository:
     async def open_in_pools(self, pool_ids: Iterable[str]) -> dict[str, list[Document]]:
         """All change records of the tasks open in these pools, grouped by task, in version order.
 
-        The markers of the pools, then the records of their tasks: equality queries per pool and per
-        task (``find_each``), none for a completed task. Markers of completed tasks are deleted.
+        The markers of the pools, then the records of their tasks: one ``$in`` query each
+        (``find_each``), none for a completed task. Markers of completed tasks are deleted.
         """
         wanted = set(pool_ids)
         markers = await find_each(self._open, "pool_id", wanted, projection={"task_id": 1})
@@ -170,7 +170,8 @@ class MongoTaskRepository:
 
     async def completed_in_pools(self, pool_ids: Iterable[str], days: Iterable[date]) -> dict[str, list[Document]]:
         """All change records of the tasks completed in these pools on these days (Saxon calendar
-        days), grouped by task, in version order: one equality query per pool and day, one per task."""
+        days), grouped by task, in version order: one ``$in`` query over the pools' days, one over
+        their tasks."""
         wanted = set(days)
         keys = [_pool_day(pool_id, day) for pool_id in set(pool_ids) for day in wanted]
         completions = await find_each(self.changes, "completed_pool_day", keys, projection={"task_id": 1})

@@ -2,7 +2,7 @@
 
 The checker files every task and case under the day of its next deadline step and reads, per run,
 only the buckets of the days not swept yet, by equality on the day: an index lookup on FerretDB
-v1, where a range or ``$in`` scans the collection. A day is settled ``SETTLE`` after it: until then
+v1, where a range scans the collection. A day is settled ``SETTLE`` after it: until then
 its bucket is read again on every run, so a writer whose clock is a little behind, filing under the
 day before, is still found. After a pause the next run reads every day it missed.
 """
