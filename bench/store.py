@@ -5,10 +5,17 @@ fills one collection with case-like documents in steps (``--sizes``) and times e
 the services use on their hot path against the newest documents, which is where the services look.
 A cost that grows with N is a full table scan (or a lookup whose matches grow with N). Stock
 FerretDB v1 pushes only ``{_id: <string>}`` filters with no other key down to SQLite; the project's
-build is patched (deploy/ferretdb/patches) to push down ``_id`` with other keys and string or
-boolean equality on top-level fields too (docs/benchmarks.md).
+build is patched (deploy/ferretdb/patches) to push down ``_id`` with other keys, string or
+boolean equality on top-level fields and ``$in`` lists of them too (docs/benchmarks.md).
 
-Run: ``uv run python bench/store.py [--sizes 100,1000,3000 --repeat 20]``. Only 127.0.0.1 is contacted.
+``--lookups 1,10,100`` measures instead what a lookup and a delete of that many values cost in a
+collection of ``--sizes``' largest size: one query per value, sent at once (``find_each`` and
+``delete_each`` before), against one ``$in`` query (``ikdz_platform.queries`` now): round trips,
+the client's CPU (``time.process_time``) and FerretDB's (``/proc``, in 10 ms ticks: use a
+``--repeat`` of a few hundred) per lookup.
+
+Run: ``uv run python bench/store.py [--sizes 100,1000,3000 --repeat 20]`` or
+``uv run python bench/store.py --lookups 1,10,100 --sizes 3000``. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -24,7 +31,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from e2e import cpu_seconds
 from ikdz_platform.localinfra import LocalFerretDB
+from ikdz_platform.queries import delete_each, find_each
+from ikdz_platform.testing.store_commands import StoreCommands
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -119,17 +129,95 @@ async def measure(uri: str, sizes: Sequence[int], repeat: int) -> list[tuple[int
     return results
 
 
+async def fill(col: AsyncCollection[Document], first: int, count: int) -> list[Document]:
+    batch = [case_document(n) for n in range(first, first + count)]
+    for start in range(0, len(batch), 500):
+        await col.insert_many(batch[start : start + 500])
+    return batch
+
+
+Lookup = Callable[[AsyncCollection[Document], list[str]], Awaitable[Any]]
+LOOKUPS: list[tuple[str, str, Lookup]] = [
+    (
+        "find",
+        "one query per value",
+        lambda col, values: asyncio.gather(*(col.find({"file_number": v}).to_list() for v in values)),
+    ),
+    ("find", "$in (find_each)", lambda col, values: find_each(col, "file_number", values)),
+    ("delete", "one delete per value", lambda col, ids: asyncio.gather(*(col.delete_one({"_id": i}) for i in ids))),
+    ("delete", "$in (delete_each)", delete_each),
+]
+
+
+async def measure_lookups(
+    uri: str, pid: int, size: int, counts: Sequence[int], repeat: int
+) -> list[tuple[int, str, str, dict[str, float]]]:
+    """(values, kind, how, costs per lookup) for a lookup and a delete of ``counts`` values, each way."""
+    commands = StoreCommands()
+    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, event_listeners=[commands])
+    col = client["bench_store"]["cases"]
+    await col.create_index("file_number", unique=True)
+    docs = await fill(col, 0, size)
+    results = []
+    try:
+        for count in counts:
+            for kind, how, lookup in LOOKUPS:
+                spent = dict.fromkeys(("round trips", "client CPU ms", "FerretDB CPU ms", "wall ms"), 0.0)
+                for i in range(repeat):
+                    if kind == "find":  # the newest documents, the next ones each time (wrapping round)
+                        values = [docs[-1 - (i * count + j) % size]["file_number"] for j in range(count)]
+                    else:  # fresh documents to delete
+                        values = [d["_id"] for d in await fill(col, size + (i + 1) * 10**6, count)]
+                    commands.sent.clear()
+                    ferretdb, client_cpu, wall = cpu_seconds(pid), time.process_time(), time.perf_counter()
+                    await lookup(col, values)
+                    spent["wall ms"] += 1000 * (time.perf_counter() - wall)
+                    spent["client CPU ms"] += 1000 * (time.process_time() - client_cpu)
+                    spent["FerretDB CPU ms"] += 1000 * (cpu_seconds(pid) - ferretdb)
+                    spent["round trips"] += len(commands.sent)
+                costs = {name: total / repeat for name, total in spent.items()}
+                results.append((count, kind, how, costs))
+                print(
+                    f"  {count:>4} values  {kind:<7}{how:<22}"
+                    + "".join(f"{value:>9.2f} {name}" for name, value in costs.items()),
+                    flush=True,
+                )
+    finally:
+        await client.close()
+    return results
+
+
+def print_ratios(results: Sequence[tuple[int, str, str, dict[str, float]]]) -> None:
+    """Per value count and kind: what ``$in`` costs against one query per value."""
+    print("\n  $in against one query per value (ratio of CPU, client + FerretDB):")
+    by_key = {(count, kind, how.startswith("$in")): costs for count, kind, how, costs in results}
+    for (count, kind, is_in), costs in by_key.items():
+        if is_in:
+            each = by_key[(count, kind, False)]
+            cpu = costs["client CPU ms"] + costs["FerretDB CPU ms"]
+            cpu_each = each["client CPU ms"] + each["FerretDB CPU ms"]
+            ratio = cpu / cpu_each if cpu_each else float("nan")
+            print(f"    {count:>4} values  {kind:<7} {cpu:>8.2f} ms against {cpu_each:>8.2f} ms  ×{ratio:.2f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="100,1000,3000", help="collection sizes to measure at, ascending")
     parser.add_argument("--repeat", type=int, default=20, help="repetitions of each query per size")
+    parser.add_argument("--lookups", default="", help="value counts, e.g. 1,10,100: lookups and deletes of many values")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    counts = [int(s) for s in args.lookups.split(",") if s.strip()]
     data_dir = Path(tempfile.mkdtemp(prefix="ikdz-bench-store-"))
     server = LocalFerretDB(data_dir)
-    print(f"FerretDB store benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: mean time per operation", flush=True)
+    what = f"lookups of many values in {sizes[-1]} documents" if counts else "mean time per operation"
+    print(f"FerretDB store benchmark {time.strftime('%Y-%m-%d %H:%M:%S')}: {what}", flush=True)
     try:
         server.start()
+        if counts:
+            assert server.pid is not None
+            print_ratios(asyncio.run(measure_lookups(server.uri, server.pid, sizes[-1], counts, args.repeat)))
+            return 0
         results = asyncio.run(measure(server.uri, sizes, args.repeat))
     except KeyboardInterrupt:
         print("!! interrupted")
