@@ -122,7 +122,7 @@ async def replayed_history(db: AsyncDatabase[dict[str, Any]], pools: set[str]) -
     return [t.definition.task_id for t in sorted(kept, key=lambda t: (t.due is None, t.due, t.definition.requested_at))]
 
 
-async def test_a_worklist_reads_only_the_open_tasks_of_its_pools(store: Store) -> None:
+async def test_a_worklist_reads_only_the_open_tasks_of_its_pools(store: Store, infra: Infra) -> None:
     anna, ben = clerk("anna", "wurzen"), clerk("ben", "wurzen")
     done = [f"done-{i:03d}" for i in range(60)]
     await in_chunks(*(store.request(task_id, target=date(2026, 12, 2)) for task_id in done))
@@ -163,8 +163,8 @@ async def test_a_worklist_reads_only_the_open_tasks_of_its_pools(store: Store) -
             ("task_changes", {"completed_pool_day": {"$in": ["wurzen:2026-12-02", "wurzen:2026-12-03"]}}),
         ]
     ]
-    if any("Plan" not in plan.get("queryPlanner", {}) for _, _, plan in plans):
-        pytest.skip("not FerretDB on SQLite: no query plan to read")
+    if infra.source != "local":  # MongoDB has no SQLite plan; a running FerretDB may predate patch 0004
+        pytest.skip("the index patches are in the locally built FerretDB")
     for collection, query, plan in plans:
         assert "USING INDEX" in " ".join(plan["queryPlanner"]["Plan"]), (collection, query, plan)
 
