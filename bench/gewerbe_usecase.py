@@ -1,0 +1,305 @@
+"""Trade-registration's automated use case in one process: CPU ms per notice, per part.
+
+The full-stack ``bench/gewerbe.py`` says how much CPU trade-registration spends per notice; this
+script says where, without Kafka or a store: the same notices (``bench/gewerbe_generator.py``'s
+``AUTOMATED_PATH``, seed 7: permit-free Anmeldungen in Wurzen and Augustusburg, every other one
+processed by the partner town under the agreement) go through ``ProcessWorkItem`` with the real
+planner, renderer, exporter and step writer over in-memory stores (a dict each, so the store costs
+next to nothing), in batches as the pool consumer hands them over.
+
+CPU time (``time.process_time``, one thread) is taken around the whole batch and around each port
+the use case calls, and printed per notice:
+
+- ``decision``: the planner (rules, decision table, fee, register look-up, plan);
+- ``PDFs``: the renderer (receipt and fee notice);
+- ``recipient XML``: the exporter (one message per recipient);
+- ``events``: the rest of the step writer (recipients, event models, CloudEvent JSON, step document);
+- ``parse and rest``: payload parsing, the "In Bearbeitung" status, the in-memory stores, the loop.
+
+Run: ``uv run python bench/gewerbe_usecase.py [--notices 400] [--profile 30]``; ``--profile N``
+runs the measured notices a second time under cProfile and prints the N functions with the most
+own time and the N with the most cumulative time. Nothing is contacted; the numbers depend on what
+else runs on the machine (the load average is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from gewerbe_generator import AUGUSTUSBURG, AUTOMATED_PATH, WURZEN, Generator
+from ikdz_contracts.cloudevents import CloudEvent, new_event
+from ikdz_contracts.events import Applicant, CaseSubmitted
+from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige, parse_payload, to_payload
+from ikdz_contracts.reference.municipalities import load_municipalities
+from ikdz_contracts.reference.wz import wz_catalogue
+from ikdz_contracts.services import ServiceId
+from ikdz_contracts.topics import Topics
+from ikdz_trade_registration.adapters.documents import PdfRenderer
+from ikdz_trade_registration.adapters.fee_config import load_fee_config
+from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.app.effects import CaseContext, StepWriter
+from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
+from ikdz_trade_registration.app.ports import Document, Exporter, Renderer, StoredDocument
+from ikdz_trade_registration.domain.fees import Fee
+from ikdz_trade_registration.domain.flow import Plan, RegisterChange
+from ikdz_trade_registration.domain.issuing import IssuingContext
+from ikdz_trade_registration.domain.recipients import RecipientMessage
+from ikdz_trade_registration.domain.registrations import Registration
+from ikdz_trade_registration.domain.trades import Category
+
+AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
+POOLS = {WURZEN: "wurzen", AUGUSTUSBURG: "augustusburg"}
+PARTNER = {WURZEN: AUGUSTUSBURG, AUGUSTUSBURG: WURZEN}
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+PARTS = ("decision", "PDFs", "recipient XML", "events", "parse and rest")
+
+
+class Meter:
+    """CPU seconds per part, summed over the run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def add(self, part: str, started: float) -> None:
+        self.seconds[part] += time.process_time() - started
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.steps: dict[str, Document] = {}
+
+    async def get(self, step_id: str) -> Document | None:
+        return self.steps.get(step_id)
+
+    async def record(self, step: Document, outbox: list[Document]) -> bool:
+        if step["_id"] in self.steps:
+            return False
+        self.steps[step["_id"]] = {**step, "outbox": outbox}
+        return True
+
+    async def of_case(self, case_id: str) -> list[Document]:
+        return [s for s in self.steps.values() if s["case_id"] == case_id]  # not on the measured path
+
+
+class Register:
+    """The register as dicts, looked up by holder key and id as the store's indexes do."""
+
+    def __init__(self) -> None:
+        self.registrations: dict[str, Registration] = {}
+        self.by_holder: dict[str, set[str]] = defaultdict(set)
+        self.keys: dict[str, str] = {}
+
+    async def candidates(self, holder_keys: Sequence[str], registration_ids: Sequence[str]) -> list[Registration]:
+        ids = {i for key in holder_keys for i in self.by_holder.get(key, ())} | set(registration_ids)
+        return [self.registrations[i] for i in sorted(ids) if i in self.registrations]
+
+    async def get(self, registration_id: str) -> Registration | None:
+        return self.registrations.get(registration_id)
+
+    async def claim(self, key: str, registration_id: str) -> str:
+        return self.keys.setdefault(key, registration_id)
+
+    async def apply(self, change: RegisterChange) -> None:
+        registration = change.registration
+        self.registrations[registration.registration_id] = registration
+        self.by_holder[registration.holder_key].add(registration.registration_id)
+        if change.hold_key is not None:
+            self.keys.setdefault(change.hold_key, registration.registration_id)
+
+
+class Documents:
+    def __init__(self) -> None:
+        self.documents: dict[str, StoredDocument] = {}
+
+    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
+        for document in documents:
+            self.documents.setdefault(document.document_id, document)
+
+    async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
+        document = self.documents.get(document_id)
+        return document if document is not None and document.case_id == case_id else None
+
+
+class TimedRenderer:
+    def __init__(self, renderer: Renderer, meter: Meter) -> None:
+        self._renderer, self._meter = renderer, meter
+
+    def receipt(self, app: Gewerbeanzeige, ctx: IssuingContext) -> bytes:
+        started = time.process_time()
+        try:
+            return self._renderer.receipt(app, ctx)
+        finally:
+            self._meter.add("PDFs", started)
+
+    def fee_notice(self, app: Gewerbeanzeige, ctx: IssuingContext, fee: Fee) -> bytes:
+        started = time.process_time()
+        try:
+            return self._renderer.fee_notice(app, ctx, fee)
+        finally:
+            self._meter.add("PDFs", started)
+
+
+class TimedExporter:
+    def __init__(self, exporter: Exporter, meter: Meter) -> None:
+        self._exporter, self._meter = exporter, meter
+
+    def __call__(self, message: RecipientMessage) -> bytes:
+        started = time.process_time()
+        try:
+            return self._exporter(message)
+        finally:
+            self._meter.add("recipient XML", started)
+
+
+class TimedPlanner(Planner):
+    def __init__(self, *args: Any, meter: Meter) -> None:
+        super().__init__(*args)
+        self._meter = meter
+
+    async def __call__(self, case: CaseContext, app: Gewerbeanzeige, cleared: frozenset[Category], today: date) -> Plan:
+        started = time.process_time()
+        try:
+            return await super().__call__(case, app, cleared, today)
+        finally:
+            self._meter.add("decision", started)
+
+
+class TimedWriter(StepWriter):
+    """The step writer; its time less the renderer's and exporter's is counted as ``events``."""
+
+    def __init__(self, *args: Any, meter: Meter) -> None:
+        super().__init__(*args)
+        self._meter = meter
+
+    async def write(self, *args: Any, **kwargs: Any) -> tuple[Document, list[Document]]:
+        started = time.process_time()
+        try:
+            return await super().write(*args, **kwargs)
+        finally:
+            self._meter.add("writer", started)
+
+
+def work_items(count: int, seed: int) -> list[CloudEvent[CaseSubmitted]]:
+    """The notices ``bench/gewerbe.py`` sends, as routing hands them over (payload as intake stores it)."""
+    cases = Generator(seed, NOW.date(), AUTOMATED_PATH).cases(count)
+    items = []
+    for n, case in enumerate(cases):
+        owner = case.owner_ags
+        processing = owner if n % 2 == 0 else PARTNER[owner]
+        case_id = f"bench-{n:06d}"
+        notice = parse_payload(case.payload)
+        data = CaseSubmitted(
+            case_id=case_id,
+            file_number=f"{'WUR' if owner == WURZEN else 'AUG'}-GEW-2026-{n:06d}",
+            service=ServiceId.TRADE_REGISTRATION,
+            owner_ags=owner,
+            submitted_at=NOW,
+            channel="api",
+            applicant=Applicant(
+                kind="legal_entity" if notice.company is not None else "natural_person", name=notice.holder_name
+            ),
+            payload=to_payload(notice),
+            required_skills=["gewerbe"],
+        )
+        item = new_event(
+            data,
+            source="urn:ikdz:routing",
+            subject=case_id,
+            ownerags=owner,
+            processingags=processing,
+            agreementref=AGREEMENT if processing != owner else None,
+        )
+        items.append(item)
+    return items
+
+
+def service(meter: Meter) -> tuple[ProcessWorkItem, Steps]:
+    municipalities = load_municipalities()
+    fees = load_fee_config()
+    wz = wz_catalogue()
+    steps, register = Steps(), Register()
+    planner = TimedPlanner(register, wz, fees, {m.ags: m.display_name for m in municipalities}, meter=meter)
+    writer = TimedWriter(
+        Documents(),
+        TimedRenderer(PdfRenderer(), meter),
+        TimedExporter(export_message, meter),
+        wz,
+        fees,
+        municipalities,
+        Topics("bench."),
+        meter=meter,
+    )
+    return ProcessWorkItem(steps, register, planner, writer, lambda: NOW), steps
+
+
+async def run(items: Sequence[CloudEvent[CaseSubmitted]], batch: int, meter: Meter) -> float:
+    """Process the items in batches per pool, as the consumer hands them over; CPU seconds in all."""
+    process, steps = service(meter)
+    by_pool: dict[str, list[CloudEvent[CaseSubmitted]]] = defaultdict(list)
+    for item in items:
+        by_pool[POOLS[str(item.processingags)]].append(item)
+    started = time.process_time()
+    for pool, pool_items in by_pool.items():
+        for i in range(0, len(pool_items), batch):
+            await process.batch(pool, pool_items[i : i + batch])
+    total = time.process_time() - started
+    receipts = sum(1 for s in steps.steps.values() if any("receipt.issued" in e["value"] for e in s["outbox"]))
+    if receipts != len(items):
+        msg = f"{len(items) - receipts} of {len(items)} notices got no receipt: not the automated path"
+        raise SystemExit(msg)
+    return total
+
+
+def report(meter: Meter, total: float, notices: int) -> list[str]:
+    s = meter.seconds
+    parts = {
+        "decision": s["decision"],
+        "PDFs": s["PDFs"],
+        "recipient XML": s["recipient XML"],
+        "events": s["writer"] - s["PDFs"] - s["recipient XML"],
+        "parse and rest": total - s["writer"] - s["decision"],
+    }
+    lines = [f"{'part':<16} {'CPU ms/notice':>14} {'share':>7}"]
+    lines += [f"{name:<16} {parts[name] * 1000 / notices:>14.2f} {parts[name] / total:>7.0%}" for name in PARTS]
+    lines.append(f"{'total':<16} {total * 1000 / notices:>14.2f} {1:>7.0%}")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--notices", type=int, default=400, help="measured notices (default: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=40, help="notices before measuring (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=7, help="generator seed (default: %(default)s)")
+    parser.add_argument("--batch", type=int, default=20, help="work items per consumer batch (default: %(default)s)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also print a cProfile top N")
+    args = parser.parse_args(argv)
+
+    items = work_items(args.warmup + args.notices, args.seed)
+    asyncio.run(run(items[: args.warmup], args.batch, Meter()))
+    meter = Meter()
+    total = asyncio.run(run(items[args.warmup :], args.batch, meter))
+    print(f"trade-registration use case in-process: {args.notices} notices (seed {args.seed}, batches of {args.batch})")
+    print("\n".join(report(meter, total, args.notices)))
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (CPU time; other load inflates it little)")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        asyncio.run(run(items[args.warmup :], args.batch, Meter()))
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
