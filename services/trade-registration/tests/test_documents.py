@@ -16,7 +16,7 @@ from ikdz_trade_registration.domain.fees import Fee
 from ikdz_trade_registration.domain.issuing import IssuingContext
 from pypdf import PdfReader
 
-from .builders import AUGUSTUSBURG, FEES, TODAY, WURZEN, activity, decision_context, gmbh
+from .builders import AUGUSTUSBURG, FEES, TODAY, WURZEN, activity, anmeldung, decision_context, gmbh, person
 
 APP = gmbh(activities=(activity(), activity("Friseursalon", "96.02.1")))
 AGREEMENT = "ZV-IKDZ-2026-01 Wurzen/Augustusburg"
@@ -111,6 +111,29 @@ def test_documents_are_reproducible() -> None:
     assert render_receipt(APP, context()) == render_receipt(APP, context())
     fee = fee_of(APP)
     assert render_fee_notice(APP, context(), fee) == render_fee_notice(APP, context(), fee)
+
+
+def test_a_document_is_the_same_whatever_was_rendered_before() -> None:
+    """Word widths and encoded lines are kept across documents: they must not leak into another."""
+    first = render_receipt(APP, context())
+    other = gmbh(activities=(activity("Friseursalon mit Verkauf von Pflegeprodukten", "96.02.1"),))
+    render_receipt(other, context(processing_town=None))
+    render_fee_notice(other, context(), fee_of(other))
+    assert render_receipt(APP, context()) == first
+
+
+def test_pdf_special_characters_in_the_citizens_text_are_shown_as_written() -> None:
+    app = anmeldung(activities=(activity("Reparatur (Fahrräder) \\ Verleih ab 5 € – „Rad & Tat“", "95.29.0"),))
+    text = text_of(render_receipt(app, context()))
+    assert "Reparatur (Fahrräder) \\ Verleih ab 5 € – „Rad & Tat“ (WZ 2008: 95.29.0)" in text
+
+
+def test_a_character_the_standard_fonts_lack_keeps_the_rest_of_the_document() -> None:
+    """Helvetica has no "Ł": reportlab shows a placeholder for it; the line and the page go on."""
+    app = anmeldung(persons=(person(family_name="Łukasiewicz", given_names="Zoë"),))
+    text = text_of(render_receipt(app, context()))
+    assert "Zoë" in text and "ukasiewicz" in text
+    assert "Markt 1, 04808 Wurzen" in text and "Diese Bestätigung wurde automatisiert erstellt" in text
 
 
 def test_owner_town_is_augustusburg_for_its_cases() -> None:
