@@ -152,6 +152,43 @@ def test_export_is_deterministic_and_utf8() -> None:
     )
 
 
+SPECIAL = "Müller & Söhne <GmbH> ]]> \"Ä\" 'ß' a\r\nb\tc € 😀"
+
+
+def special_notice() -> Gewerbeanzeige:
+    return gmbh(
+        persons=(person(PersonRole.GESETZLICHER_VERTRETER, family_name=SPECIAL, given_names="<Zoë> & Ŀukas"),),
+        activities=(activity(f"Handel {SPECIAL}", "47.91.1"),),
+    )
+
+
+def test_special_characters_come_back_as_written() -> None:
+    data = export_message(messages(special_notice())[R.FINANZAMT])
+    record = parse(data).find("g:satz/g:anmeldung", NS)
+    assert record is not None
+    assert record.findtext("g:beteiligtePerson/g:familienname", namespaces=NS) == SPECIAL
+    assert record.findtext("g:beteiligtePerson/g:vornamen", namespaces=NS) == "<Zoë> & Ŀukas"
+    assert record.findtext("g:taetigkeit/g:beschreibung", namespaces=NS) == f"Handel {SPECIAL}"
+    assert b"&amp; S\xc3\xb6hne &lt;GmbH&gt; ]]&gt;" in data and b"a&#13;\nb\tc" in data
+
+
+@pytest.mark.parametrize("message", [R.FINANZAMT, R.STATISTIK])
+def test_export_is_laid_out_as_lxml_writes_the_tree(message: RecipientKind) -> None:
+    """Two spaces per level, the declaration lxml writes: the text parsed without its layout and
+    written again by lxml gives the same bytes."""
+    data = export_message(messages(special_notice(), processing_ags=AUGUSTUSBURG)[message])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True)
+    again = etree.tostring(etree.fromstring(data, parser), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    assert data == again
+
+
+@pytest.mark.parametrize("text", ["Null\x00Byte", "Steuer\x01zeichen", "Form\x0cfeed", "x\ufffe"])
+def test_text_xml_cannot_carry_is_refused(text: str) -> None:
+    message = messages(anmeldung(activities=(activity(text, "47.91.1"),)))[R.FINANZAMT]
+    with pytest.raises(ValueError, match="XML compatible"):
+        export_message(message)
+
+
 MOVED = anmeldung(
     owner_ags=AUGUSTUSBURG,
     establishment=Establishment(address=site(AUGUSTUSBURG)),
