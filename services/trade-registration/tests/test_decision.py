@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -220,3 +221,38 @@ def test_trigger_wz_prefixes_name_existing_classes() -> None:
     for trigger in TRIGGERS:
         for prefix in trigger.wz_prefixes:
             assert any(code.startswith(prefix) for code in codes), (trigger.category, prefix)
+
+
+KEYWORD_TEXTS = [
+    "Immobilienmakler und Hausverwaltung",
+    "VERSICHERUNGSMAKLER",  # the lookbehind keeps it out of § 34c
+    "Versicherungsmakler; daneben Makler für Wohnungen",
+    "Bäckerei und KONDITOREI",
+    "STRASSENBAU",  # "ß" is not "ss": no hit, either way
+    "Straßenbau GmbH",
+    "Cocktail-Bar „Zur Linde“ – Ausschank ab 18 Uhr, Eintritt 5 €",
+    "KFZ-Werkstatt",
+    "Schmuck\nund Uhren\tAnkauf",
+    "ſchmuck und Gold",  # long s: the same letter to a case-insensitive search
+    "FRİSEUR",  # dotted capital I, which Python's case-insensitive search pairs with i
+    "STRAẞENBAU",  # capital sharp s
+    "µ-Elektronik, Elektroinstallation",  # micro sign
+    "Hausmeisterservice",
+]
+
+
+@pytest.mark.parametrize("text", KEYWORD_TEXTS)
+def test_keywords_hit_what_a_case_insensitive_search_hits(text: str) -> None:
+    """Each trigger reports the text its first matching keyword finds, as re.IGNORECASE finds it."""
+    for trigger in TRIGGERS:
+        expected = next(
+            (found.group(0) for k in trigger.keywords if (found := re.search(k, text, re.IGNORECASE)) is not None),
+            None,
+        )
+        assert trigger.keyword_match(text) == expected, trigger.category
+
+
+def test_keyword_hits_are_reported_as_written() -> None:
+    trigger = next(t for t in TRIGGERS if t.category is Category.PERMIT_34C)
+    assert trigger.keyword_match("Wohnungs-IMMOBILIENMAKLER") == "MAKLER"
+    assert trigger.keyword_match("VERSICHERUNGSMAKLER") is None
