@@ -54,6 +54,8 @@ BOTTOM = 18 * mm
 LABEL_WIDTH = 52 * mm
 CELL_PADDING = 3.0
 RULE = colors.HexColor("#BBBBBB")
+_RULE_LINE = f"{fp_str(RULE.red, RULE.green, RULE.blue)} RG\n.25 w\nn {fp_str(LEFT)} {{y}} m {fp_str(LEFT + WIDTH)} {{y}} l S"
+"""A thin grey rule across the text width, as the canvas writes stroke colour, width and line."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,6 @@ class _Page:
 
     def facts(self, rows: Sequence[tuple[str, str]]) -> None:
         """Label and value per row, a thin rule under each row."""
-        c = self._canvas
         value_x = LEFT + LABEL_WIDTH
         for label, value in rows:
             labels = _wrap(label, LABEL.font, LABEL.size, LABEL_WIDTH - 2 * CELL_PADDING)
@@ -175,9 +176,7 @@ class _Page:
             self._y = top - CELL_PADDING
             self._lines(values, CELL, value_x + CELL_PADDING)
             self._y = top - height
-            c.setStrokeColor(RULE)
-            c.setLineWidth(0.25)
-            c.line(LEFT, self._y, LEFT + WIDTH, self._y)
+            self._canvas.addLiteral(_RULE_LINE.format(y=fp_str(self._y)))
 
     def pdf(self) -> bytes:
         self._canvas.showPage()
