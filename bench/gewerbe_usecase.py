@@ -45,7 +45,7 @@ from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
 from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.fee_config import load_fee_config
-from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
 from ikdz_trade_registration.app.effects import CaseContext, StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
 from ikdz_trade_registration.app.ports import Document, Exporter, Renderer, StoredDocument
@@ -152,10 +152,10 @@ class TimedExporter:
     def __init__(self, exporter: Exporter, meter: Meter) -> None:
         self._exporter, self._meter = exporter, meter
 
-    def __call__(self, message: RecipientMessage) -> bytes:
+    def __call__(self, messages: Sequence[RecipientMessage]) -> list[bytes]:
         started = time.process_time()
         try:
-            return self._exporter(message)
+            return self._exporter(messages)
         finally:
             self._meter.add("recipient XML", started)
 
@@ -231,7 +231,7 @@ def service(meter: Meter) -> tuple[ProcessWorkItem, Steps]:
     writer = TimedWriter(
         Documents(),
         TimedRenderer(PdfRenderer(), meter),
-        TimedExporter(export_message, meter),
+        TimedExporter(export_messages, meter),
         wz,
         fees,
         municipalities,

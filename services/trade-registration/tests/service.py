@@ -15,7 +15,7 @@ from ikdz_contracts.services import ServiceId
 from ikdz_contracts.testing import case_submitted
 from ikdz_contracts.topics import Topics
 from ikdz_trade_registration.adapters.documents import PdfRenderer
-from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
 from ikdz_trade_registration.app.ports import Renderer
@@ -58,7 +58,7 @@ class Service:
     def __post_init__(self) -> None:
         wz = wz_catalogue()
         planner = Planner(self.register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
-        writer = StepWriter(self.documents, self.renderer, export_message, wz, FEES, MUNICIPALITIES, TOPICS)
+        writer = StepWriter(self.documents, self.renderer, export_messages, wz, FEES, MUNICIPALITIES, TOPICS)
         self.process = ProcessWorkItem(self.steps, self.register, planner, writer, self.clock)
         self.close = CloseTask(self.steps, self.register, planner, writer, self.clock)
 

@@ -20,7 +20,7 @@ from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.mongo import MongoDocuments, MongoRegister, MongoSteps
-from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import HELD_ELSEWHERE_DE, Planner, ProcessWorkItem, new_registration_id
 from ikdz_trade_registration.domain.registrations import duplicate_key
@@ -80,7 +80,7 @@ async def wired(db: Db, relays: list[OutboxRelay]) -> Wired:
     await register.create_indexes()
     wz = wz_catalogue()
     planner = Planner(register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
-    writer = StepWriter(documents, PdfRenderer(), export_message, wz, FEES, MUNICIPALITIES, TOPICS)
+    writer = StepWriter(documents, PdfRenderer(), export_messages, wz, FEES, MUNICIPALITIES, TOPICS)
     relay.start()
     relays.append(relay)
     return Wired(db, ProcessWorkItem(steps, register, planner, writer, FixedClock()), sent)

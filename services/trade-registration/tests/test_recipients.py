@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from ikdz_contracts.payloads.gewerbe import BusinessType, Establishment, Gewerbeanzeige, PersonRole, RegistrationReason
+from ikdz_contracts.payloads.gewerbe import (
+    BusinessType,
+    Establishment,
+    Gewerbeanzeige,
+    NoticeKind,
+    PersonRole,
+    RegistrationReason,
+)
 from ikdz_contracts.reference.wz import wz_catalogue
-from ikdz_trade_registration.adapters.xgewerbe_export import NAMESPACE, export_message
+from ikdz_trade_registration.adapters.xgewerbe_export import NAMESPACE, export_message, export_messages
 from ikdz_trade_registration.domain.decision import RULESET_VERSION
 from ikdz_trade_registration.domain.recipients import (
     DataProfile,
@@ -256,3 +263,12 @@ def test_the_old_towns_statistics_message_keeps_its_profile() -> None:
     data = export_message(ex_officio()[R.STATISTIK])
     assert b"Erika" not in data and b"1985" not in data and b"Domplatz" not in data
     assert b"<verlegtNach>" in data
+
+
+def test_the_messages_of_a_step_are_exported_as_each_alone() -> None:
+    """A step's messages share records per notice and profile: each still carries its own notice."""
+    step = [*messages(MOVED, processing_ags=WURZEN).values(), *ex_officio().values()]
+    exported = export_messages(step)
+    assert exported == [export_message(message) for message in step]
+    moved = [m for m, data in zip(step, exported, strict=True) if b"<verlegtNach>" in data]
+    assert {m.notice.kind for m in moved} == {NoticeKind.ABMELDUNG} and len(moved) == len(ex_officio())

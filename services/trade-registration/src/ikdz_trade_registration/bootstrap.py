@@ -18,7 +18,7 @@ from ikdz_platform.runtime import ServiceRuntime
 from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.fee_config import load_fee_config
 from ikdz_trade_registration.adapters.mongo import MongoDocuments, MongoRegister, MongoSteps
-from ikdz_trade_registration.adapters.xgewerbe_export import export_message
+from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
 from ikdz_trade_registration.app.documents import CaseDocuments
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
@@ -55,7 +55,7 @@ def create_app(
     wz = wz_catalogue()
     town_names = {town.ags: town.display_name for town in municipalities}
     planner = Planner(register, wz, fees, town_names)
-    writer = StepWriter(documents, PdfRenderer(), export_message, wz, fees, municipalities, topics)
+    writer = StepWriter(documents, PdfRenderer(), export_messages, wz, fees, municipalities, topics)
     process = ProcessWorkItem(steps, register, planner, writer, utc_now)
     close_task = CloseTask(steps, register, planner, writer, utc_now)
     stream.register(runtime, settings.pools, process, close_task)

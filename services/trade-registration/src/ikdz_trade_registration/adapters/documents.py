@@ -54,7 +54,9 @@ BOTTOM = 18 * mm
 LABEL_WIDTH = 52 * mm
 CELL_PADDING = 3.0
 RULE = colors.HexColor("#BBBBBB")
-_RULE_LINE = f"{fp_str(RULE.red, RULE.green, RULE.blue)} RG\n.25 w\nn {fp_str(LEFT)} {{y}} m {fp_str(LEFT + WIDTH)} {{y}} l S"
+_RULE_LINE = (
+    f"{fp_str(RULE.red, RULE.green, RULE.blue)} RG\n.25 w\nn {fp_str(LEFT)} {{y}} m {fp_str(LEFT + WIDTH)} {{y}} l S"
+)
 """A thin grey rule across the text width, as the canvas writes stroke colour, width and line."""
 
 

@@ -12,13 +12,15 @@ Abmeldung ex officio after a move names the case at the new site in ``verlegtNac
 The text is written directly, as lxml's ``tostring(pretty_print=True)`` writes a tree (the same
 bytes: two spaces per level, ``<a/>`` for an empty element, ``&amp; &lt; &gt; &#13;`` escaped),
 because building and serialising an lxml tree cost about four times as much, and every notice
-has about five messages. Text that XML cannot carry (control characters) is refused as lxml
-refuses it.
+has about five messages. The messages of one step share their record (``satz``) where notice and
+data profile are the same (:func:`export_messages`): only the header names the recipient. Text
+that XML cannot carry (control characters) is refused as lxml refuses it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from types import TracebackType
 
@@ -29,8 +31,8 @@ from ikdz_trade_registration.domain.recipients import DataProfile, MovedTo, Reci
 
 NAMESPACE = "urn:ikdz:gewerbemeldung:1"
 FORMAT_VERSION = "1.0"
-_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
-_ROOT = "gewerbemeldung"
+_OPEN = f"""<?xml version='1.0' encoding='UTF-8'?>\n<gewerbemeldung xmlns="{NAMESPACE}" version="{FORMAT_VERSION}">\n"""
+_CLOSE = "</gewerbemeldung>\n"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot carry (lone surrogates fail when the text is encoded as UTF-8)."""
 
@@ -43,10 +45,11 @@ def _escaped(text: str) -> str:
 
 
 class _Writer:
-    """Elements written as text in document order; ``with writer.element(tag):`` encloses children."""
+    """Elements (children of the root) written as text in document order; ``with writer.element(tag):``
+    encloses children."""
 
     def __init__(self) -> None:
-        self._parts = [_DECLARATION, f'<{_ROOT} xmlns="{NAMESPACE}" version="{FORMAT_VERSION}">\n']
+        self._parts: list[str] = []
         self._open: list[tuple[str, int]] = []
         self._indent = "  "
 
@@ -78,8 +81,8 @@ class _Writer:
         else:
             self._parts.append(f"{self._indent}</{tag}>\n")
 
-    def xml(self) -> bytes:
-        return "".join([*self._parts, f"</{_ROOT}>\n"]).encode()
+    def text(self) -> str:
+        return "".join(self._parts)
 
 
 def _address(w: _Writer, tag: str, address: Address) -> None:
@@ -118,7 +121,8 @@ def _person(w: _Writer, person: Person, *, identifying: bool) -> None:
                     w.leaf("gueltigBis", person.residence_title.valid_until)
 
 
-def _header(w: _Writer, message: RecipientMessage) -> None:
+def _header(message: RecipientMessage) -> str:
+    w = _Writer()
     with w.element("nachrichtenkopf"):
         w.leaf("nachrichtenUUID", message.message_id)
         w.leaf("nachrichtentyp", message.message_type)
@@ -133,14 +137,39 @@ def _header(w: _Writer, message: RecipientMessage) -> None:
             w.leaf("bezeichnung", message.recipient.label_de)
             w.leaf("rechtsgrundlage", message.recipient.legal_basis)
         w.leaf("regelwerk", message.ruleset_version)
+    return w.text()
 
 
 def export_message(message: RecipientMessage) -> bytes:
     """UTF-8 XML with declaration; deterministic for the same message."""
+    return f"{_OPEN}{_header(message)}{_record(message)}{_CLOSE}".encode()
+
+
+def export_messages(messages: Sequence[RecipientMessage]) -> list[bytes]:
+    """Each message as :func:`export_message` writes it, each record written once per notice and profile."""
+    records: dict[tuple[int, DataProfile, str, str, int], str] = {}
+    exported = []
+    for message in messages:
+        # what the record is written from; the ids are of objects the messages hold for this call
+        key = (
+            id(message.notice),
+            message.recipient.profile,
+            message.file_number,
+            message.registration_id,
+            id(message.moved_to),
+        )
+        record = records.get(key)
+        if record is None:
+            record = records[key] = _record(message)
+        exported.append(f"{_OPEN}{_header(message)}{record}{_CLOSE}".encode())
+    return exported
+
+
+def _record(message: RecipientMessage) -> str:
+    """The ``satz``: the notice as the recipient's data profile allows, with file number and registration."""
     notice = message.notice
     profile = message.recipient.profile
     w = _Writer()
-    _header(w, message)
     with w.element("satz"), w.element(notice.kind.value):
         w.leaf("gemeindeSchluessel", notice.owner_ags)
         w.leaf("aktenzeichen", message.file_number)
@@ -169,7 +198,7 @@ def export_message(message: RecipientMessage) -> bytes:
                 w.leaf("beschreibung", line.description)
                 w.leaf("taetigkeitSchluessel", compact_wz_code(line.wz_code))
                 w.leaf("schwerpunkt", index == 0)
-    return w.xml()
+    return w.text()
 
 
 def _moved_to(w: _Writer, moved_to: MovedTo) -> None:

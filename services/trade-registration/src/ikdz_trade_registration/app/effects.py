@@ -424,7 +424,7 @@ class StepWriter:
                 created_at=now,
                 ruleset_version=RULESET_VERSION,
             )
-        for message in messages:
+        for message, content in zip(messages, self._exporter(messages), strict=True):
             emit(
                 self._topics.gewerbe_recipients,
                 GewerbeRecipientMessage(
@@ -439,7 +439,7 @@ class StepWriter:
                     owner_ags=message.owner_ags,
                     registration_id=message.registration_id,
                     created_at=now,
-                    content=self._exporter(message).decode("utf-8"),
+                    content=content.decode("utf-8"),
                 ),
                 message.owner_ags,
             )

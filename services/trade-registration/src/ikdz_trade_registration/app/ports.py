@@ -102,9 +102,11 @@ class Renderer(Protocol):
 
 
 class Exporter(Protocol):
-    """Writes one recipient message in the exchange format (adapters/xgewerbe_export.py)."""
+    """Writes the recipient messages of a step in the exchange format (adapters/xgewerbe_export.py)."""
 
-    def __call__(self, message: RecipientMessage) -> bytes: ...
+    def __call__(self, messages: Sequence[RecipientMessage]) -> list[bytes]:
+        """One document per message, in their order."""
+        ...
 
 
 class Clock(Protocol):
