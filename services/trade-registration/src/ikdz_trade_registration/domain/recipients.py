@@ -189,6 +189,19 @@ class Recipient(BaseModel):
     profile: DataProfile
 
 
+_RECIPIENTS: dict[RecipientKind, Recipient] = {
+    rule.kind: Recipient(
+        kind=rule.kind,
+        label_de=RECIPIENT_LABELS[rule.kind],
+        legal_basis=rule.legal_basis,
+        reason_de=rule.reason_de,
+        profile=rule.profile,
+    )
+    for rule in RECIPIENT_RULES
+}
+"""Each rule's recipient, built once (frozen, so every notice can share it)."""
+
+
 def determine_recipients(app: Gewerbeanzeige, wz: WzCatalogue) -> list[Recipient]:
     """All recipients of the notice, in the order of :data:`RECIPIENT_RULES`."""
     facts = Facts(
@@ -196,17 +209,7 @@ def determine_recipients(app: Gewerbeanzeige, wz: WzCatalogue) -> list[Recipient
         wz_codes=tuple(line.wz_code for line in app.activities),
         categories=frozenset(finding.category for finding in classify(app, wz)),
     )
-    return [
-        Recipient(
-            kind=rule.kind,
-            label_de=RECIPIENT_LABELS[rule.kind],
-            legal_basis=rule.legal_basis,
-            reason_de=rule.reason_de,
-            profile=rule.profile,
-        )
-        for rule in RECIPIENT_RULES
-        if rule.applies(facts)
-    ]
+    return [_RECIPIENTS[rule.kind] for rule in RECIPIENT_RULES if rule.applies(facts)]
 
 
 class MovedTo(BaseModel):
