@@ -91,7 +91,7 @@ def _width(word: str, font: str, size: float) -> float:
     return stringWidth(word, font, size)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=512)
 def _wrap(text: str, font: str, size: float, max_width: float) -> tuple[str, ...]:
     """The lines of ``text`` at most ``max_width`` wide: the breaks of reportlab's ``simpleSplit``."""
     space = _width(" ", font, size)
