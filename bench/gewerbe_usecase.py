@@ -4,17 +4,17 @@ The full-stack ``bench/gewerbe.py`` says how much CPU trade-registration spends 
 script says where, without Kafka or a store: the same notices (``bench/gewerbe_generator.py``'s
 ``AUTOMATED_PATH``, seed 7: permit-free Anmeldungen in Wurzen and Augustusburg, every other one
 processed by the partner town under the agreement) go through ``ProcessWorkItem`` with the real
-planner, renderer, exporter and step writer over in-memory stores (a dict each, so the store costs
-next to nothing), in batches as the pool consumer hands them over.
+planner, renderer, exporter and step writer over in-memory stores (dicts and sets, so the store
+costs next to nothing), in batches as the pool consumer hands them over.
 
 CPU time (``time.process_time``, one thread) is taken around the whole batch and around each port
 the use case calls, and printed per notice:
 
-- ``decision``: the planner (rules, decision table, fee, register look-up, plan);
+- ``decision``: the planner's plan (rules, decision table, fee, plan against the register as read);
 - ``PDFs``: the renderer (receipt and fee notice);
 - ``recipient XML``: the exporter (one message per recipient);
 - ``events``: the rest of the step writer (recipients, event models, CloudEvent JSON, step document);
-- ``parse and rest``: payload parsing, the "In Bearbeitung" status, the in-memory stores, the loop.
+- ``parse and rest``: payload parsing, the rounds of the batch, key claims, the in-memory stores.
 
 Run: ``uv run python bench/gewerbe_usecase.py [--notices 400] [--profile 30]``; ``--profile N``
 runs the measured notices a second time under cProfile and prints the N functions with the most
@@ -46,9 +46,9 @@ from ikdz_contracts.topics import Topics
 from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.fee_config import load_fee_config
 from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
-from ikdz_trade_registration.app.effects import CaseContext, StepWriter
+from ikdz_trade_registration.app.effects import CaseContext, Draft, StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
-from ikdz_trade_registration.app.ports import Document, Exporter, Renderer, StoredDocument
+from ikdz_trade_registration.app.ports import Document, Exporter, KeyClaim, Renderer, StoredDocument
 from ikdz_trade_registration.domain.fees import Fee
 from ikdz_trade_registration.domain.flow import Plan, RegisterChange
 from ikdz_trade_registration.domain.issuing import IssuingContext
@@ -81,15 +81,18 @@ class Steps:
         self.recorded: set[str] = set()
         self.receipts = 0
 
-    async def get(self, step_id: str) -> Document | None:
-        return {"_id": step_id} if step_id in self.recorded else None  # a redelivery: not in this run
+    async def stored(self, step_ids: Sequence[str]) -> list[Document]:
+        raise NotImplementedError  # only for redeliveries, which this run has none of
 
-    async def record(self, step: Document, outbox: list[Document]) -> bool:
-        if step["_id"] in self.recorded:
-            return False
-        self.recorded.add(step["_id"])
-        self.receipts += any(".receipt.issued." in entry["value"][:400] for entry in outbox)
-        return True
+    async def record_all(self, steps: Sequence[tuple[Document, list[Document]]]) -> set[str]:
+        inserted = {step["_id"] for step, _ in steps} - self.recorded
+        self.recorded |= inserted
+        self.receipts += sum(
+            any(".receipt.issued." in entry["value"][:400] for entry in outbox)
+            for step, outbox in steps
+            if step["_id"] in inserted
+        )
+        return inserted
 
     async def of_case(self, case_id: str) -> list[Document]:
         raise NotImplementedError  # not on the automated path
@@ -107,18 +110,27 @@ class Register:
         ids = {i for key in holder_keys for i in self.by_holder.get(key, ())} | set(registration_ids)
         return [self.registrations[i] for i in sorted(ids) if i in self.registrations]
 
-    async def get(self, registration_id: str) -> Registration | None:
-        return self.registrations.get(registration_id)
+    async def claim_all(self, claims: Sequence[tuple[str, str]]) -> list[KeyClaim]:
+        claimed = []
+        for key, registration_id in claims:
+            new = key not in self.keys
+            claimed.append(KeyClaim(self.keys.setdefault(key, registration_id), new))
+        return claimed
 
-    async def claim(self, key: str, registration_id: str) -> str:
-        return self.keys.setdefault(key, registration_id)
+    async def release_all(self, claims: Sequence[tuple[str, str]]) -> None:
+        for key, registration_id in claims:
+            if self.keys.get(key) == registration_id:
+                del self.keys[key]
 
-    async def apply(self, change: RegisterChange) -> None:
-        registration = change.registration
-        self.registrations[registration.registration_id] = registration
-        self.by_holder[registration.holder_key].add(registration.registration_id)
-        if change.hold_key is not None:
-            self.keys.setdefault(change.hold_key, registration.registration_id)
+    async def apply_all(self, changes: Sequence[RegisterChange]) -> None:
+        for change in changes:
+            registration = change.registration
+            self.registrations[registration.registration_id] = registration
+            self.by_holder[registration.holder_key].add(registration.registration_id)
+            if change.release_key is not None:
+                await self.release_all([(change.release_key, registration.registration_id)])
+            if change.hold_key is not None:
+                self.keys.setdefault(change.hold_key, registration.registration_id)
 
 
 class Documents:
@@ -132,6 +144,9 @@ class Documents:
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         raise NotImplementedError  # not on the automated path
+
+    async def discard(self, document_ids: Sequence[str]) -> None:
+        self.stored.difference_update(document_ids)
 
 
 class TimedRenderer:
@@ -170,10 +185,17 @@ class TimedPlanner(Planner):
         super().__init__(*args)
         self._meter = meter
 
-    async def __call__(self, case: CaseContext, app: Gewerbeanzeige, cleared: frozenset[Category], today: date) -> Plan:
+    def plan(
+        self,
+        case: CaseContext,
+        app: Gewerbeanzeige,
+        cleared: frozenset[Category],
+        today: date,
+        registrations: Sequence[Registration],
+    ) -> Plan:
         started = time.process_time()
         try:
-            return await super().__call__(case, app, cleared, today)
+            return super().plan(case, app, cleared, today, registrations)
         finally:
             self._meter.add("decision", started)
 
@@ -185,10 +207,10 @@ class TimedWriter(StepWriter):
         super().__init__(*args)
         self._meter = meter
 
-    async def write(self, *args: Any, **kwargs: Any) -> tuple[Document, list[Document]]:
+    def draft(self, *args: Any, **kwargs: Any) -> Draft:
         started = time.process_time()
         try:
-            return await super().write(*args, **kwargs)
+            return super().draft(*args, **kwargs)
         finally:
             self._meter.add("writer", started)
 
