@@ -40,9 +40,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+from http_pool import HttpError, HttpPool
 from ikdz_contracts.testing import gewerbe_payload
 from ikdz_contracts.topics import Topics
 from ikdz_platform.stack import Stack, default_services
@@ -305,13 +307,13 @@ class Request:
 class Driver:
     """Sends cases to intake, one unique Idempotency-Key each, at most ``connections`` at a time.
 
-    Requests beyond that wait here rather than in httpx's pool (whose queue handling costs CPU that
-    grows with its length); one that waited longer than ``max_wait`` seconds is not sent and counts
-    as failed ("client backlog"). Open-loop latency includes this wait.
+    Requests beyond that wait here; one that waited longer than ``max_wait`` seconds is not sent and
+    counts as failed ("client backlog"). Open-loop latency includes this wait. The requests go through
+    ``bench/http_pool.py``, which leaves the stack under test the CPU httpx took.
     """
 
-    def __init__(self, client: httpx.AsyncClient, run_id: str, connections: int, max_wait: float) -> None:
-        self.client = client
+    def __init__(self, pool: HttpPool, run_id: str, connections: int, max_wait: float) -> None:
+        self.pool = pool
         self.run_id = run_id
         self.max_wait = max_wait
         self._slots = asyncio.Semaphore(connections)
@@ -336,20 +338,21 @@ class Driver:
         return request
 
     async def _send(self, request: Request, phase: str) -> None:
+        body = json.dumps(case_body(request.n)).encode()
+        await self.send_json(request, "/api/v1/cases", body, f"bench-{self.run_id}-{phase}-{request.n:07d}")
+
+    async def send_json(self, request: Request, path: str, body: bytes, idempotency_key: str) -> None:
+        """POST ``body`` and note the answer in ``request``: the case id of a 201, else the error."""
         try:
-            response = await self.client.post(
-                "/api/v1/cases",
-                json=case_body(request.n),
-                headers={"Idempotency-Key": f"bench-{self.run_id}-{phase}-{request.n:07d}"},
-            )
-        except httpx.HTTPError as error:
-            request.error = f"{type(error).__name__}: {error}"[:200]
+            status, answer = await self.pool.post_json(path, body, {"Idempotency-Key": idempotency_key})
+        except HttpError as error:
+            request.error = str(error)[:200]
             return
-        request.status = response.status_code
-        if response.status_code == 201:
-            request.case_id = response.json()["case_id"]
+        request.status = status
+        if status == 201:
+            request.case_id = json.loads(answer)["case_id"]
         else:
-            request.error = f"HTTP {response.status_code}: {response.text[:200]}"
+            request.error = f"HTTP {status}: {answer[:200].decode(errors='replace')}"
 
     async def closed_loop(self, phase: str, total: int, concurrency: int, max_seconds: float) -> list[Request]:
         """``concurrency`` workers, each sending its next case as soon as the previous one is answered."""
@@ -378,6 +381,12 @@ class Driver:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(self.post(phase, intended)))
         return list(await asyncio.gather(*tasks))
+
+
+def intake_pool(stack: Stack, args: argparse.Namespace) -> HttpPool:
+    """Keep-alive connections to intake, ``--connections`` of them, ``--http-timeout`` per request."""
+    url = urlsplit(stack.service("intake").base_url)
+    return HttpPool(url.hostname or "127.0.0.1", url.port or 80, args.connections, args.http_timeout)
 
 
 async def wait_taken(observer: Observer, case_ids: Sequence[str], within: float) -> list[str]:
@@ -834,7 +843,7 @@ async def bench(args: argparse.Namespace, stack: Stack, topics: Topics, run_id: 
                 topics,
                 monitor,
                 observer,
-                Driver(client, run_id, args.connections, args.max_wait),
+                Driver(intake_pool(stack, args), run_id, args.connections, args.max_wait),
                 client,
                 profiler,
                 urls,

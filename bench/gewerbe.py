@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import secrets
@@ -31,17 +32,29 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import httpx
-from e2e import BenchError, Driver, Request, check_processes, cpu_seconds, percentile, run_with_stack
-from gewerbe_automation import Observer, make_stack
+from e2e import (
+    BenchError,
+    Driver,
+    Request,
+    TopicObserver,
+    check_processes,
+    cpu_seconds,
+    intake_pool,
+    percentile,
+    run_with_stack,
+)
+from gewerbe_automation import RECEIPT_ISSUED, make_stack
 from gewerbe_generator import AUTOMATED_PATH, GeneratedCase, Generator
+from http_pool import HttpPool
 from ikdz_contracts.topics import Topics
 from ikdz_platform.stack import Stack
 
 AIM_RATE = 100.0  # notices/s offered
 AIM_P99 = 0.300  # seconds submit → receipt
 CORES = 2  # the project's machines
+RECEIPT_MARK = f'"{RECEIPT_ISSUED}"'.encode()
 
 
 def stack_pids(stack: Stack) -> dict[str, int]:
@@ -72,40 +85,58 @@ def cpu_report(before: dict[str, float], after: dict[str, float], wall: float, n
     return lines
 
 
+class ReceiptObserver(TopicObserver):
+    """Reads gewerbe.events from the start and notes when each case's receipt arrived.
+
+    Only the receipts are decoded (a byte search skips the other events first): the reader shares
+    the two cores with the stack it measures.
+    """
+
+    def __init__(self, bootstrap: str, topics: Topics) -> None:
+        super().__init__(
+            bootstrap, [topics.gewerbe_events], client_id="ikdz-bench-gewerbe", fetch_max_wait_ms=50, poll_ms=100
+        )
+        self.receipt_at: dict[str, float] = {}
+
+    def take(self, record: Any, received: float) -> None:
+        if RECEIPT_MARK not in record.value:
+            return
+        event = json.loads(record.value)
+        if event["type"] == RECEIPT_ISSUED:
+            self.receipt_at.setdefault(event["data"]["case_id"], received)
+
+    async def wait(self, case_ids: Sequence[str], within: float) -> list[str]:
+        """Wait until every case has its receipt; returns those that have none ``within`` seconds."""
+        deadline = time.monotonic() + within
+        missing = [c for c in case_ids if c not in self.receipt_at]
+        while missing and time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            missing = [c for c in missing if c not in self.receipt_at]
+        return missing
+
+
 class NoticeDriver(Driver):
     """``bench/e2e.py``'s driver, sending the n-th generated notice to the Gewerbe JSON API."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, run_id: str, cases: Sequence[GeneratedCase], args: argparse.Namespace
-    ):
-        super().__init__(client, run_id, args.connections, args.max_wait)
-        self._cases = cases
+    def __init__(self, pool: HttpPool, run_id: str, cases: Sequence[GeneratedCase], args: argparse.Namespace):
+        super().__init__(pool, run_id, args.connections, args.max_wait)
+        # Encoded before the run, as a portal would have them ready: the client's CPU is not the stack's.
+        self._bodies = [json.dumps(case.payload).encode() for case in cases]
 
     async def _send(self, request: Request, phase: str) -> None:
-        payload = self._cases[request.n % len(self._cases)].payload
-        try:
-            response = await self.client.post(
-                "/api/v1/gewerbeanzeigen",
-                json=payload,
-                headers={"Idempotency-Key": f"gew-{self.run_id}-{phase}-{request.n:07d}"},
-            )
-        except httpx.HTTPError as error:
-            request.error = f"{type(error).__name__}: {error}"[:200]
-            return
-        request.status = response.status_code
-        if response.status_code == 201:
-            request.case_id = response.json()["case_id"]
-        else:
-            request.error = f"HTTP {response.status_code}: {response.text[:200]}"
+        body = self._bodies[request.n % len(self._bodies)]
+        await self.send_json(request, "/api/v1/gewerbeanzeigen", body, f"gew-{self.run_id}-{phase}-{request.n:07d}")
 
 
 def fmt(seconds: float) -> str:
     return "–" if math.isnan(seconds) else f"{seconds * 1000:.0f} ms"  # NaN: no sample
 
 
-def phase_report(name: str, requests: Sequence[Request], observer: Observer, missing: Sequence[str]) -> list[str]:
+def phase_report(
+    name: str, requests: Sequence[Request], observer: ReceiptObserver, missing: Sequence[str]
+) -> list[str]:
     accepted = [r for r in requests if r.case_id is not None]
-    receipts = [(r, observer.seen[str(r.case_id)].receipt_at) for r in accepted]
+    receipts = [(r, observer.receipt_at.get(str(r.case_id))) for r in accepted]
     latencies = [float(at) - r.intended for r, at in receipts if at is not None]
     posts = [r.finished - r.intended for r in accepted]
     first = min((r.intended for r in requests), default=0.0)
@@ -135,43 +166,43 @@ async def run(args: argparse.Namespace, stack: Stack, topics: Topics, run_id: st
     today = datetime.now(UTC).date()
     count = args.warmup + round(args.rate * args.duration)
     cases = Generator(args.seed, today, AUTOMATED_PATH).cases(count)
-    observer = Observer(stack.kafka_bootstrap_servers, topics)
+    observer = ReceiptObserver(stack.kafka_bootstrap_servers, topics)
     await observer.start()
-    limits = httpx.Limits(
-        max_connections=args.connections, max_keepalive_connections=args.connections, keepalive_expiry=2.0
-    )
+    pool = intake_pool(stack, args)
     try:
-        async with httpx.AsyncClient(
-            base_url=stack.service("intake").base_url, limits=limits, timeout=args.http_timeout, trust_env=False
-        ) as client:
-            driver = NoticeDriver(client, run_id, cases, args)
-            print(f"-- warm-up: {args.warmup} notices …")
-            warm = await driver.closed_loop("warmup", args.warmup, min(8, args.warmup), args.complete_timeout)
-            warm_ids = [str(r.case_id) for r in warm if r.case_id is not None]
-            if len(warm_ids) < len(warm):
-                msg = f"warm-up: {len(warm) - len(warm_ids)} notices refused; first: {next(r.error for r in warm if r.case_id is None)}"
-                raise BenchError(msg)
-            if missing := await observer.wait(warm_ids, "receipt", args.complete_timeout):
-                msg = (
-                    f"warm-up: {len(missing)} of {len(warm_ids)} notices got no receipt (gewerbe.receipt.issued) within "
-                    f"{args.complete_timeout:g} s. Does trade-registration issue receipts?"
-                )
-                raise BenchError(msg)
-            print(f"-- fixed rate: {args.rate:g} notices/s for {args.duration:g} s (open loop) …")
-            pids = stack_pids(stack)
-            cpu_before, started = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic()
-            requests = await driver.open_loop("fixed", args.rate, args.duration)
-            ids = [str(r.case_id) for r in requests if r.case_id is not None]
-            missing = await observer.wait(ids, "receipt", args.complete_timeout)
-            cpu_after, wall = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic() - started
+        driver = NoticeDriver(pool, run_id, cases, args)
+        print(f"-- warm-up: {args.warmup} notices …")
+        warm = await driver.closed_loop("warmup", args.warmup, min(8, args.warmup), args.complete_timeout)
+        warm_ids = [str(r.case_id) for r in warm if r.case_id is not None]
+        if len(warm_ids) < len(warm):
+            msg = f"warm-up: {len(warm) - len(warm_ids)} notices refused; first: {next(r.error for r in warm if r.case_id is None)}"
+            raise BenchError(msg)
+        if missing := await observer.wait(warm_ids, args.complete_timeout):
+            msg = (
+                f"warm-up: {len(missing)} of {len(warm_ids)} notices got no receipt (gewerbe.receipt.issued) within "
+                f"{args.complete_timeout:g} s. Does trade-registration issue receipts?"
+            )
+            raise BenchError(msg)
+        print(f"-- fixed rate: {args.rate:g} notices/s for {args.duration:g} s (open loop) …")
+        pids = stack_pids(stack)
+        cpu_before, started = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic()
+        client_before = time.process_time()
+        requests = await driver.open_loop("fixed", args.rate, args.duration)
+        ids = [str(r.case_id) for r in requests if r.case_id is not None]
+        missing = await observer.wait(ids, args.complete_timeout)
+        cpu_after, wall = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.monotonic() - started
+        client_cpu = time.process_time() - client_before
     finally:
+        await pool.close()
         await observer.stop()
     lines = phase_report(f"fixed rate {args.rate:g}/s for {args.duration:g} s", requests, observer, missing)
     lines += cpu_report(cpu_before, cpu_after, wall, len(ids) - len(missing))
+    lines.append(
+        f"  {'(benchmark client)':<20}{1000 * client_cpu / max(len(ids), 1):>8.1f} ms/notice"
+        f"{100 * client_cpu / wall:>7.0f}% of a core (HTTP client and Kafka reader; not in the total)"
+    )
     latencies = [
-        float(at) - r.intended
-        for r in requests
-        if r.case_id and (at := observer.seen[r.case_id].receipt_at) is not None
+        float(at) - r.intended for r in requests if r.case_id and (at := observer.receipt_at.get(r.case_id)) is not None
     ]
     p99 = percentile(latencies, 99) if not missing else float("inf")
     verdict = "met" if p99 <= AIM_P99 and args.rate >= AIM_RATE else "NOT met"
