@@ -62,16 +62,26 @@ class OutgoingMessage:
     headers: Mapping[str, bytes] = field(default_factory=lambda: {"content-type": CONTENT_TYPE.encode()})
 
 
+MAX_BATCH_BYTES = 256 * 1024
+"""Records per partition and request. aiokafka's default, 16 KiB, held three or four notices'
+recipient messages (XML, 3–4 KiB each), and a partition's next batch waits until the one before it
+is on its way: one call of the relay with 80 KiB for the recipients' topic went out as five requests,
+one after the other, each waiting for the broker's answer to the one before (half of
+trade-registration's produce requests, and that many round trips of latency). The broker takes
+batches up to ``message.max.bytes`` (1 MiB by default)."""
+
+
 class EventProducer:
     """Sends records with ``enable_idempotence`` and ``acks=all``; order is kept per partition."""
 
-    def __init__(self, bootstrap_servers: str, *, client_id: str) -> None:
+    def __init__(self, bootstrap_servers: str, *, client_id: str, max_batch_bytes: int = MAX_BATCH_BYTES) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
             enable_idempotence=True,
             acks="all",
             linger_ms=2,
+            max_batch_size=max_batch_bytes,
             request_timeout_ms=30_000,
             partitioner=partition_of,
         )
@@ -89,7 +99,8 @@ class EventProducer:
         batch is handed to the producer whole: ``send()`` per record costs about twice the CPU (a
         future, a metadata wait and a partition lookup per record, a callback per record on the
         acknowledgement). A partition's batches are handed over in order, so one case's events keep
-        theirs. As with ``send()``, the batches linger ``linger_ms`` before they travel.
+        theirs. They are handed over closed: complete, they travel at once instead of lingering
+        ``linger_ms`` for records that will not come.
 
         A batch handed over waits until the partition's batch before it is on its way, so calls that
         run at once share no batches: many concurrent calls each cost a request. The callers with
@@ -118,7 +129,10 @@ class EventProducer:
                 batch = open_batches[m.topic, partition] = producer.create_batch()
                 batch.append(key=m.key, value=m.value, timestamp=None, headers=headers)  # the first always fits
                 filled.append((m.topic, partition, batch))
-        futures = [await producer.send_batch(batch, topic, partition=partition) for topic, partition, batch in filled]
+        futures = []
+        for topic, partition, batch in filled:
+            batch.close()  # complete: ready at once, not after linger_ms (see below)
+            futures.append(await producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*futures)
 
     async def ping(self) -> None:

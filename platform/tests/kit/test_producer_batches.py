@@ -24,11 +24,11 @@ async def test_records_keep_their_order_per_key_across_batches_and_topics(infra:
     topics = [Topics(topic_prefix).case_status, Topics(topic_prefix).case_routed]
     await ensure_topics(infra.kafka_bootstrap_servers, topics, partitions=3, replication_factor=1)
     keys = [f"case-{n}" for n in range(7)]
-    # 2 KiB records: a partition's share of one call fills several batches (16 KiB each).
+    # 2 KiB records: a partition's share of one call fills several batches (of 16 KiB here).
     messages = [_message(topics[n % 2], keys[n % 7], n, size=2048) for n in range(140)]
     concurrent = [[_message(topics[0], key, n) for n in range(30)] for key in ("case-x", "case-y")]
     keyless = OutgoingMessage(topic=topics[1], key=None, value=b"no key")
-    producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test-batches")
+    producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test-batches", max_batch_bytes=16384)
     await producer.start()
     try:
         await producer.send_all(messages)
@@ -51,3 +51,36 @@ async def test_records_keep_their_order_per_key_across_batches_and_topics(infra:
         for key in {m.key for m in sent if m.topic == topic and m.key is not None}:
             arrived = sorted((r for r in records if r.topic == topic and r.key == key), key=lambda r: r.offset)
             assert [r.value for r in arrived] == [m.value for m in sent if m.topic == topic and m.key == key]
+
+
+async def test_one_call_travels_as_one_produce_request(infra: Infra, topic_prefix: str) -> None:
+    """A call's records for six partitions (two topics, three partitions), 4 KiB each and 80 KiB
+    for one partition (a relay pass of recipient messages), go out as one request: with 16 KiB
+    batches they went as one request per batch, each after the broker had answered the one before."""
+    topics = [Topics(topic_prefix).case_status, Topics(topic_prefix).case_routed]
+    await ensure_topics(infra.kafka_bootstrap_servers, topics, partitions=3, replication_factor=1)
+    producer = EventProducer(infra.kafka_bootstrap_servers, client_id="test-one-request")
+    await producer.start()
+    # New topics: the first requests may meet partitions whose leader is not known yet (retried).
+    await producer.send_all([_message(topic, f"case-{n}", -1) for topic in topics for n in range(12)])
+    client = producer._producer.client  # counting the requests it sends
+    send = client.send
+    produce_requests: list[int] = []
+
+    async def counting(node_id: int, request: object, **kwargs: object) -> object:
+        if getattr(request, "API_KEY", None) == 0:  # PRODUCE
+            topics = request._topics  # type: ignore[attr-defined]
+            produce_requests.append(sum(len(partitions) for _, partitions in topics))
+        return await send(node_id, request, **kwargs)
+
+    client.send = counting  # type: ignore[method-assign]
+    try:
+        for round_ in range(5):
+            messages = [_message(topics[n % 2], f"case-{n}", round_, size=4096) for n in range(12)]
+            messages += [_message(topics[0], "case-0", round_ * 100 + n, size=4096) for n in range(20)]
+            await producer.send_all(messages)
+    finally:
+        await producer.stop()
+
+    assert len(produce_requests) == 5, produce_requests
+    assert all(partitions == 6 for partitions in produce_requests), produce_requests
