@@ -1,4 +1,4 @@
-"""In-memory fakes of trade-registration's ports; they record what they were given."""
+"""In-memory fakes of trade-registration's ports (and a spy on the renderer); they record what they were given."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from ikdz_contracts.payloads.gewerbe import Gewerbeanzeige
+from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.app.ports import KeyClaim, StoredDocument
+from ikdz_trade_registration.domain.fees import Fee
 from ikdz_trade_registration.domain.flow import RegisterChange
+from ikdz_trade_registration.domain.issuing import IssuingContext
 from ikdz_trade_registration.domain.registrations import Registration
 
 
@@ -82,17 +86,28 @@ class FakeDocuments:
     def __init__(self) -> None:
         self.documents: dict[str, StoredDocument] = {}
 
-    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
-        for document in documents:
-            self.documents.setdefault(document.document_id, document)
-
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         document = self.documents.get(document_id)
         return document if document is not None and document.case_id == case_id else None
 
-    async def discard(self, document_ids: Sequence[str]) -> None:
-        for document_id in document_ids:
-            self.documents.pop(document_id, None)
+    async def put(self, document: StoredDocument) -> StoredDocument:
+        return self.documents.setdefault(document.document_id, document)
+
+
+class CountingRenderer(PdfRenderer):
+    """The service's renderer, counting what it renders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rendered: list[str] = []
+
+    def receipt(self, app: Gewerbeanzeige, ctx: IssuingContext) -> bytes:
+        self.rendered.append("receipt")
+        return super().receipt(app, ctx)
+
+    def fee_notice(self, app: Gewerbeanzeige, ctx: IssuingContext, fee: Fee) -> bytes:
+        self.rendered.append("fee_notice")
+        return super().fee_notice(app, ctx, fee)
 
 
 class FixedClock:

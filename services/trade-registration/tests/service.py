@@ -16,9 +16,10 @@ from ikdz_contracts.testing import case_submitted
 from ikdz_contracts.topics import Topics
 from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
+from ikdz_trade_registration.app.documents import CaseDocuments
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import Planner, ProcessWorkItem
-from ikdz_trade_registration.app.ports import Renderer
+from ikdz_trade_registration.app.ports import Exporter, Renderer
 from ikdz_trade_registration.app.tasks import CloseTask
 
 from .builders import AUGUSTUSBURG, FEES, WURZEN
@@ -53,14 +54,16 @@ class Service:
     documents: FakeDocuments = field(default_factory=FakeDocuments)
     clock: FixedClock = field(default_factory=FixedClock)
     renderer: Renderer = field(default_factory=PdfRenderer)
+    exporter: Exporter = export_messages
     numbers: int = 0
 
     def __post_init__(self) -> None:
         wz = wz_catalogue()
         planner = Planner(self.register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
-        writer = StepWriter(self.documents, self.renderer, export_messages, wz, FEES, MUNICIPALITIES, TOPICS)
+        writer = StepWriter(self.exporter, wz, FEES, MUNICIPALITIES, TOPICS)
         self.process = ProcessWorkItem(self.steps, self.register, planner, writer, self.clock)
         self.close = CloseTask(self.steps, self.register, planner, writer, self.clock)
+        self.case_documents = CaseDocuments(self.steps, self.documents, self.renderer)
 
     def work_item(
         self, payload: dict[str, Any], owner: str = WURZEN, processing: str = AUGUSTUSBURG

@@ -18,17 +18,17 @@ from ikdz_platform.outbox import OutboxRelay, unpacked_outbox
 from ikdz_platform.producer import OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
-from ikdz_trade_registration.adapters.documents import PdfRenderer
 from ikdz_trade_registration.adapters.mongo import MongoDocuments, MongoRegister, MongoSteps
 from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
+from ikdz_trade_registration.app.documents import CaseDocuments, DocumentNotFoundError
 from ikdz_trade_registration.app.effects import StepWriter
 from ikdz_trade_registration.app.notices import HELD_ELSEWHERE_DE, Planner, ProcessWorkItem, new_registration_id
 from ikdz_trade_registration.domain.registrations import duplicate_key
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from .builders import FEES, abmeldung, anmeldung, moved_within_wurzen, person
-from .fakes import FixedClock
+from .builders import AUGUSTUSBURG, FEES, GRIMMA, abmeldung, anmeldung, moved_within_wurzen, person
+from .fakes import CountingRenderer, FixedClock
 from .service import MUNICIPALITIES, TOPICS, work_item
 
 pytestmark = pytest.mark.infra
@@ -52,13 +52,17 @@ class Wired:
     db: Db
     process: ProcessWorkItem
     sent: Sent
+    documents: CaseDocuments
+    renderer: CountingRenderer
 
 
 @pytest.fixture
 async def store(infra: Infra, mongo_db_name: str) -> AsyncIterator[tuple[StoreCommands, Db, Db]]:
     """A watched database for the batch path and a second one for one item at a time."""
     commands = StoreCommands()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        infra.mongodb_uri, tz_aware=True, event_listeners=[commands]
+    )
     yield commands, client[mongo_db_name], client[f"{mongo_db_name}_single"]
     await client.drop_database(f"{mongo_db_name}_single")
     await client.close()
@@ -80,10 +84,12 @@ async def wired(db: Db, relays: list[OutboxRelay]) -> Wired:
     await register.create_indexes()
     wz = wz_catalogue()
     planner = Planner(register, wz, FEES, {m.ags: m.display_name for m in MUNICIPALITIES})
-    writer = StepWriter(documents, PdfRenderer(), export_messages, wz, FEES, MUNICIPALITIES, TOPICS)
+    writer = StepWriter(export_messages, wz, FEES, MUNICIPALITIES, TOPICS)
     relay.start()
     relays.append(relay)
-    return Wired(db, ProcessWorkItem(steps, register, planner, writer, FixedClock()), sent)
+    renderer = CountingRenderer()
+    process = ProcessWorkItem(steps, register, planner, writer, FixedClock())
+    return Wired(db, process, sent, CaseDocuments(steps, documents, renderer), renderer)
 
 
 async def settled(db: Db) -> None:
@@ -120,14 +126,13 @@ async def test_a_batch_costs_one_insert_per_collection_and_at_most_one_register_
         kinds = Counter((c.name, c.collection) for c in sent)
         register_queries = kinds.pop(("find", "registrations"))
         assert register_queries == 1  # find_each: one $in query for every holder (none refers to a registration)
-        assert kinds == {
+        assert kinds == {  # no documents: they are rendered and stored on their first download
             ("insert", "registration_keys"): 1,
-            ("insert", "documents"): 1,
             ("insert", BATCH_RECORDS): 1,
             ("insert", "steps"): 1,
             ("insert", "registrations"): 1,
         }
-        assert [c.documents for c in sent if c.name == "insert"] == [size, 2 * size, 1, size, size]
+        assert [c.documents for c in sent if c.name == "insert"] == [size, 1, size, size]
 
 
 async def test_a_mixed_batch_stores_and_sends_what_one_item_at_a_time_does(
@@ -169,7 +174,7 @@ async def test_a_mixed_batch_stores_and_sends_what_one_item_at_a_time_does(
     assert refused is not None and refused["message_de"] == HELD_ELSEWHERE_DE
 
 
-async def test_a_redelivery_decided_differently_now_leaves_no_key_and_no_documents_in_the_store(
+async def test_a_redelivery_decided_differently_now_leaves_no_key_in_the_store(
     store: tuple[StoreCommands, Db, Db], relays: list[OutboxRelay]
 ) -> None:
     _, db, _ = store
@@ -186,18 +191,43 @@ async def test_a_redelivery_decided_differently_now_leaves_no_key_and_no_documen
     after = await contents(db)
     new = new_registration_id("case-4")
     assert [key["registration_id"] for key in after["registration_keys"]] == [new]  # no key for the redelivery
-    assert len(after["documents"]) == len(before["documents"]) + 2  # the new trader's receipt and fee notice
+    assert after["documents"] == before["documents"] == []  # nothing is rendered before a download
     assert [r for r in after["registrations"] if r["_id"] != new] == before["registrations"]
     assert [s for s in after["steps"] if s["_id"] != "case-4:received"] == before["steps"]
 
 
+async def test_the_first_download_renders_and_stores_once_and_later_ones_read_the_stored_bytes(
+    store: tuple[StoreCommands, Db, Db], relays: list[OutboxRelay]
+) -> None:
+    commands, db, _ = store
+    service = await wired(db, relays)
+    [item] = sole_traders(1, 1)
+    await service.process.batch("augustusburg", [item])
+    [step] = await db["steps"].find({}).to_list()
+    receipt, fee_notice = (d["document_id"] for d in step["documents"])
+    assert not await db["documents"].count_documents({})
+
+    first = await service.documents.get("case-1", receipt, None)
+    assert first.content.startswith(b"%PDF") and service.renderer.rendered == ["receipt"]
+    commands.sent.clear()
+    again = await service.documents.get("case-1", receipt, frozenset({AUGUSTUSBURG}))
+    assert again == first and service.renderer.rendered == ["receipt"]
+    assert not [c for c in commands.sent if c.name == "insert"]  # read, not rendered or written again
+
+    both = await asyncio.gather(*(service.documents.get("case-1", fee_notice, None) for _ in range(2)))
+    assert both[0] == both[1]  # the copy stored first, for both
+    assert await db["documents"].count_documents({"_id": fee_notice}) == 1
+    for case_id, document_id in [("case-1", "no-such-document"), ("case-2", receipt)]:
+        with pytest.raises(DocumentNotFoundError):
+            await service.documents.get(case_id, document_id, None)
+    with pytest.raises(DocumentNotFoundError):
+        await service.documents.get("case-1", receipt, frozenset({GRIMMA}))
+
+
 async def contents(db: Db) -> dict[str, list[dict[str, Any]]]:
     """Every collection the use case writes, without the outbox (its events have ids and times of
-    their own) and the PDF bytes (reportlab stamps the time of rendering)."""
-    leave_out = {
-        "steps": {"outbox": 0, "outbox_batch": 0, "outbox_pending": 0},
-        "documents": {"content": 0},
-    }
+    their own)."""
+    leave_out = {"steps": {"outbox": 0, "outbox_batch": 0, "outbox_pending": 0}}
     return {
         name: await db[name].find({}, projection=leave_out.get(name)).sort("_id").to_list()
         for name in ("steps", "registrations", "registration_keys", "documents")

@@ -12,19 +12,14 @@ from typing import Any
 import pytest
 from ikdz_contracts.cloudevents import CloudEvent
 from ikdz_contracts.events import CaseSubmitted
-from ikdz_contracts.payloads.gewerbe import (
-    Gewerbeanzeige,
-    PreviousRegistration,
-    to_payload,
-)
+from ikdz_contracts.payloads.gewerbe import PreviousRegistration, to_payload
 from ikdz_contracts.services import ServiceId
 from ikdz_platform.consumer import DeadLetterPolicy
 from ikdz_platform.producer import OutgoingMessage
-from ikdz_trade_registration.adapters.documents import PdfRenderer
+from ikdz_trade_registration.adapters.xgewerbe_export import export_messages
 from ikdz_trade_registration.app.notices import new_registration_id
 from ikdz_trade_registration.domain.batches import first_round, notice_scope
-from ikdz_trade_registration.domain.fees import Fee
-from ikdz_trade_registration.domain.issuing import IssuingContext
+from ikdz_trade_registration.domain.recipients import RecipientMessage
 from ikdz_trade_registration.domain.registrations import registration_key
 
 from .builders import (
@@ -187,7 +182,7 @@ async def test_redelivered_items_among_new_ones_send_nothing_twice_and_finish_th
     assert batched.register.registrations[new_registration_id(erika.data.case_id)].deregistered_on == date(2026, 11, 30)
 
 
-async def test_a_redelivery_decided_differently_now_gives_back_the_key_and_documents_of_its_new_decision() -> None:
+async def test_a_redelivery_decided_differently_now_gives_back_the_key_of_its_new_decision() -> None:
     service = Service()
     erika = service.work_item(to_payload(anmeldung()))
     duplicate = service.work_item(to_payload(anmeldung()))
@@ -203,8 +198,7 @@ async def test_a_redelivery_decided_differently_now_gives_back_the_key_and_docum
     assert after["steps"][f"{duplicate.data.case_id}:received"]["outcome"] == "rejected"  # the stored step stays
     maxs = service.register.registrations[new_registration_id(max_.data.case_id)]
     assert after["keys"] == {registration_key(maxs): maxs.registration_id}  # Erika's key was given back
-    issued = [d["document_id"] for d in after["steps"][f"{max_.data.case_id}:received"]["documents"]]
-    assert after["documents"] == sorted([*before["documents"], *issued])  # none for the redelivery
+    assert after["documents"] == before["documents"] == []  # nothing rendered before a download
     assert after["published"] == sorted([*before["published"], f"{max_.data.case_id}:received"])
     again = await service.file(to_payload(anmeldung()))
     assert service.statuses(again)[-1]["state"] == "completed"  # the business can register again
@@ -243,24 +237,20 @@ class DeadLetters:
         self.sent.extend(messages)
 
 
-class BrokenFor(PdfRenderer):
-    """Renders like the service, except the receipt of one holder's notices."""
+class BrokenFor:
+    """Exports like the service, except the recipient messages of one holder's notices."""
 
     def __init__(self, family_name: str) -> None:
-        super().__init__()
         self.family_name = family_name
 
-    def receipt(self, app: Gewerbeanzeige, ctx: IssuingContext) -> bytes:
-        if any(p.family_name == self.family_name for p in app.persons):
-            raise RuntimeError("renderer failed")
-        return super().receipt(app, ctx)
-
-    def fee_notice(self, app: Gewerbeanzeige, ctx: IssuingContext, fee: Fee) -> bytes:
-        return super().fee_notice(app, ctx, fee)
+    def __call__(self, messages: Sequence[RecipientMessage]) -> list[bytes]:
+        if any(p.family_name == self.family_name for m in messages for p in m.notice.persons):
+            raise RuntimeError("exporter failed")
+        return export_messages(messages)
 
 
 async def test_a_failing_item_of_a_batch_is_dead_lettered_alone_and_the_others_take_effect_once() -> None:
-    service = Service(renderer=BrokenFor("Kaputt"))
+    service = Service(exporter=BrokenFor("Kaputt"))
     good = [service.work_item(to_payload(anmeldung(persons=(person(family_name=f"Muster{n}"),)))) for n in range(3)]
     broken = service.work_item(to_payload(anmeldung(persons=(person(family_name="Kaputt"),))))
     other = service.work_item(to_payload(anmeldung(persons=(MAX,))))

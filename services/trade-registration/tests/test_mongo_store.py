@@ -23,7 +23,7 @@ pytestmark = pytest.mark.infra
 
 @pytest.fixture
 async def db(infra: Infra, mongo_db_name: str) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, tz_aware=True)
     yield client[mongo_db_name]
     await client.close()
 
@@ -73,16 +73,15 @@ async def test_a_step_is_recorded_once_and_its_events_are_published_once(db: Asy
     assert [s["_id"] for s in await steps.of_case("case-1")] == ["case-1:received"]
 
 
-async def test_documents_are_stored_at_once_and_a_document_stored_before_stays_as_it_was(
+async def test_a_document_is_stored_once_and_a_second_put_returns_the_first(
     db: AsyncDatabase[dict[str, Any]],
 ) -> None:
     documents = MongoDocuments(db)
-    await documents.put_all([document("d1", b"%PDF-first")])
+    assert await documents.get("case-1", "d1") is None
 
-    await documents.put_all([document("d1", b"%PDF-again"), document("d2", b"%PDF-second")])
-    await documents.put_all([])
+    assert await documents.put(document("d1", b"%PDF-first")) == document("d1", b"%PDF-first")
+    assert await documents.put(document("d1", b"%PDF-again")) == document("d1", b"%PDF-first")
 
-    first, second = await documents.get("case-1", "d1"), await documents.get("case-1", "d2")
-    assert first is not None and first.content == b"%PDF-first"
-    assert second is not None and second.content == b"%PDF-second"
+    assert await documents.get("case-1", "d1") == document("d1", b"%PDF-first")
     assert await documents.get("case-other", "d1") is None
+    assert await db["documents"].count_documents({}) == 1

@@ -51,7 +51,9 @@ async def test_a_permit_free_anmeldung_is_registered_receipted_charged_and_repor
     assert "<nachrichtentyp>fa.gewerbemeldung.0100</nachrichtentyp>" in message["data"]["content"]
     assert all(e["agreementref"] == AGREEMENT and e["processingags"] == AUGUSTUSBURG for e in service.events(case_id))
 
-    receipt, fee_notice = (service.documents.documents[d["document_id"]] for d in final["documents"])
+    receipt, fee_notice = [
+        await service.case_documents.get(case_id, d["document_id"], None) for d in final["documents"]
+    ]
     for document in (receipt, fee_notice):
         text = pdf_text(document.content)
         assert "Stadt Wurzen" in text and "Augustusburg" in text and AGREEMENT in text
@@ -143,6 +145,8 @@ async def test_a_possible_freelancer_waits_for_a_clerk_and_is_receipted_once_the
     final = service.statuses(case_id)[-1]
     assert final["state"] == "completed" and len(final["documents"]) == 2
     assert len(service.register.registrations) == 1
+    receipt = await service.case_documents.get(case_id, final["documents"][0]["document_id"], None)
+    assert "Steuerberatung" in pdf_text(receipt.content)  # the clerk's step issued it for the case's notice
 
 
 async def test_a_freelancer_confirmed_as_such_is_told_to_go_to_the_finanzamt() -> None:

@@ -55,7 +55,7 @@ def create_app(
     wz = wz_catalogue()
     town_names = {town.ags: town.display_name for town in municipalities}
     planner = Planner(register, wz, fees, town_names)
-    writer = StepWriter(documents, PdfRenderer(), export_messages, wz, fees, municipalities, topics)
+    writer = StepWriter(export_messages, wz, fees, municipalities, topics)
     process = ProcessWorkItem(steps, register, planner, writer, utc_now)
     close_task = CloseTask(steps, register, planner, writer, utc_now)
     stream.register(runtime, settings.pools, process, close_task)
@@ -70,6 +70,10 @@ def create_app(
     if current_staff is None:
         current_staff = staff_principal(install_staff_auth(app, settings, issuer_path=None))
     app.include_router(
-        documents_router(CaseDocuments(steps, documents), current_staff, settings.internal_api_token.get_secret_value())
+        documents_router(
+            CaseDocuments(steps, documents, PdfRenderer()),
+            current_staff,
+            settings.internal_api_token.get_secret_value(),
+        )
     )
     return app

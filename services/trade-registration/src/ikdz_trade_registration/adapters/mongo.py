@@ -4,7 +4,7 @@ FerretDB v1 keeps inserts atomic but can lose one of two concurrent updates of a
 case file is write-once steps (each with its outbox, see ikdz_platform.outbox), the uniqueness of an
 active registration is an inserted key document (``_id`` = duplicate key), and a registration
 document is updated only by the one step that changes it. Writes of a batch are one round trip each
-where they can be (inserts of steps, documents, keys and new registrations); an update is one per
+where they can be (inserts of steps, keys and new registrations); an update is one per
 registration, and reads by key are ``find_each``.
 
 Steps go through the outbox's batch path: a step with its events (~20 KB, most of it the recipient
@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bson import Binary
-from ikdz_platform.inbox import insert_each, insert_many_once
+from ikdz_platform.inbox import insert_each, insert_many_once, insert_once
 from ikdz_platform.outbox import OutboxRelay
-from ikdz_platform.queries import delete_each, find_each
+from ikdz_platform.queries import find_each
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -135,27 +135,27 @@ def _registration(doc: Document) -> Registration:
 
 
 class MongoDocuments:
+    """Rendered documents, inserted once (``_id`` = document id): the first download's bytes stay."""
+
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._documents: AsyncCollection[Document] = db["documents"]
 
-    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
-        """One insert for all; a document stored before (a redelivered step) is left as it is."""
-        docs = [
-            {
-                "_id": document.document_id,
-                "case_id": document.case_id,
-                "kind": document.kind,
-                "title_de": document.title_de,
-                "media_type": document.media_type,
-                "created_at": document.created_at,
-                "content": Binary(document.content),
-            }
-            for document in documents
-        ]
-        await insert_many_once(self._documents, docs)  # stored before: a redelivered step
-
-    async def discard(self, document_ids: Sequence[str]) -> None:
-        await delete_each(self._documents, document_ids)
+    async def put(self, document: StoredDocument) -> StoredDocument:
+        fields = {
+            "case_id": document.case_id,
+            "kind": document.kind,
+            "title_de": document.title_de,
+            "media_type": document.media_type,
+            "created_at": document.created_at,
+            "content": Binary(document.content),
+        }
+        if await insert_once(self._documents, document.document_id, fields):
+            return document
+        stored = await self.get(document.case_id, document.document_id)  # a concurrent download stored it first
+        if stored is None:
+            msg = f"document {document.document_id} is stored for another case"
+            raise RuntimeError(msg)
+        return stored
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
         doc = await self._documents.find_one({"_id": document_id, "case_id": case_id})

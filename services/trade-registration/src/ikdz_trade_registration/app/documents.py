@@ -1,8 +1,25 @@
-"""Use case: read the documents of a case, for staff of its towns or for intake on a citizen's behalf."""
+"""Use case: read the documents of a case, for staff of its towns or for intake on a citizen's behalf.
+
+A document is rendered on its first download, not when its step issued it (see ``app/effects.py``):
+from the notice of the case's work item step, parsed with the payload contract, and what the
+issuing step stored for it (``issued_with``). The rendered document is stored write-once, so what a
+citizen or clerk downloaded stays byte for byte the same, even if the renderer changes later; of
+two first downloads at the same time, the one stored first is what both return.
+"""
 
 from __future__ import annotations
 
-from ikdz_trade_registration.app.ports import Document, DocumentStore, StepStore, StoredDocument
+from ikdz_contracts.payloads.gewerbe import parse_payload
+
+from ikdz_trade_registration.app.effects import FEE_NOTICE, issued_documents, issued_with
+from ikdz_trade_registration.app.ports import (
+    Document,
+    DocumentStore,
+    IssuedDocument,
+    Renderer,
+    StepStore,
+    StoredDocument,
+)
 from ikdz_trade_registration.domain.errors import TradeRegistrationError
 
 
@@ -11,25 +28,48 @@ class DocumentNotFoundError(TradeRegistrationError):
 
 
 class CaseDocuments:
-    def __init__(self, steps: StepStore, documents: DocumentStore) -> None:
+    def __init__(self, steps: StepStore, documents: DocumentStore, renderer: Renderer) -> None:
         self._steps = steps
         self._documents = documents
+        self._renderer = renderer
 
-    async def listed(self, case_id: str, towns: frozenset[str]) -> list[StoredDocument]:
-        """Every document issued for the case (metadata and content), if the caller works for its towns."""
+    async def listed(self, case_id: str, towns: frozenset[str]) -> list[IssuedDocument]:
+        """Every document issued for the case (metadata only, nothing rendered), if the caller works for its towns."""
         steps = await self._visible_steps(case_id, towns)
-        found = [await self._documents.get(case_id, d["document_id"]) for s in steps for d in s.get("documents", [])]
-        return [document for document in found if document is not None]
+        return [document for step in steps for document in issued_documents(step)]
 
     async def get(self, case_id: str, document_id: str, towns: frozenset[str] | None) -> StoredDocument:
-        """One document the case file lists; ``towns=None`` is intake, which checked the status token."""
+        """One document the case file lists, rendered and stored if this is its first download;
+        ``towns=None`` is intake, which checked the status token."""
         steps = await self._visible_steps(case_id, towns)
-        if not any(d["document_id"] == document_id for s in steps for d in s.get("documents", [])):
+        found = [(s, d) for s in steps for d in issued_documents(s) if d.document_id == document_id]
+        if not found:
             raise DocumentNotFoundError(document_id)
-        document = await self._documents.get(case_id, document_id)
-        if document is None:
-            raise DocumentNotFoundError(document_id)
-        return document
+        [(step, issued)] = found
+        stored = await self._documents.get(case_id, document_id)
+        if stored is not None:
+            return stored
+        return await self._documents.put(self._render(steps, step, issued))
+
+    def _render(self, steps: list[Document], step: Document, issued: IssuedDocument) -> StoredDocument:
+        """The document as its step issued it: the case's notice (a step issues documents only for a
+        notice that parsed) with the step's issuing context and fee."""
+        app = parse_payload(next(s["payload"] for s in steps if "payload" in s))
+        inputs = issued_with(step)
+        if issued.kind == FEE_NOTICE:
+            assert inputs.fee is not None  # a fee notice is issued only with a fee
+            content = self._renderer.fee_notice(app, inputs.context, inputs.fee)
+        else:
+            content = self._renderer.receipt(app, inputs.context)
+        return StoredDocument(
+            document_id=issued.document_id,
+            case_id=issued.case_id,
+            kind=issued.kind,
+            title_de=issued.title_de,
+            media_type=issued.media_type,
+            created_at=issued.created_at,
+            content=content,
+        )
 
     async def _visible_steps(self, case_id: str, towns: frozenset[str] | None) -> list[Document]:
         steps = await self._steps.of_case(case_id)

@@ -1,16 +1,22 @@
-"""From a plan to what a step stores and sends: documents rendered, events for the outbox.
+"""From a plan to what a step stores and sends: the documents it issues, events for the outbox.
 
 Everything a step causes is written with the step in one insert (``StepStore.record_all``): register
 events, receipt and fee notice, one message per recipient, tasks for routing and the citizen's status.
-The documents are stored just before (the step and its events announce them). Ids are derived from
-the case and step, so a step that is written again after a crash produces the same documents, tasks
-and messages.
+Ids are derived from the case and step, so a step that is written again after a crash produces the
+same documents, tasks and messages.
+
+The receipt and the fee notice are issued here but not rendered: rendering the two PDFs cost more
+CPU than all the rest of deciding a notice (1.3 of 2.2 ms in ``bench/gewerbe_usecase.py``), on the
+automated path that has to keep up with the submissions. The step lists them (``documents``) with
+what rendering needs besides the step's notice (``issued_with``: the issuing context and the fee,
+one JSON text, as FerretDB's insert cost grows with the number of fields); ``app/documents.py``
+renders a document on its first download and stores it, so its bytes never change after. A listed
+document was created at the step's ``at`` and is a PDF.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Protocol
@@ -40,12 +46,12 @@ from ikdz_contracts.services import ServiceId
 from ikdz_contracts.topics import Topics
 from ikdz_platform.outbox import outbox_entry
 
-from ikdz_trade_registration.app.ports import Document, DocumentStore, Exporter, Renderer, StoredDocument
+from ikdz_trade_registration.app.ports import Document, Exporter, IssuedDocument
 from ikdz_trade_registration.domain.decision import RULESET_VERSION, TaskSpec
 from ikdz_trade_registration.domain.errors import ConfigError
 from ikdz_trade_registration.domain.fees import FeeConfig
 from ikdz_trade_registration.domain.flow import CaseOutcome, Plan
-from ikdz_trade_registration.domain.issuing import IssuingContext
+from ikdz_trade_registration.domain.issuing import IssuedWith, IssuingContext
 from ikdz_trade_registration.domain.recipients import build_messages, determine_recipients, ex_officio_messages
 
 SOURCE = "urn:ikdz:trade-registration"
@@ -54,6 +60,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 IDS = uuid.UUID("2d3c6a4e-8f7b-5c1d-9e0a-4b6f8c2d1e37")
 """uuid5 namespace of document, task and registration ids derived from the case."""
 PDF = "application/pdf"
+RECEIPT, FEE_NOTICE = "receipt", "fee_notice"
+"""The kinds of documents a step issues."""
 TASK_DUE_TIME = time(16, 0)
 """Tasks fall due at 16:00 local time on their due day (end of the office day)."""
 
@@ -101,11 +109,30 @@ class CaseContext:
 
 @dataclass(frozen=True)
 class Draft:
-    """A step before it is stored: its document, its outbox and the documents it issues."""
+    """A step before it is stored: its document and its outbox."""
 
     step: Document
     outbox: list[Document]
-    documents: list[StoredDocument]
+
+
+def issued_documents(step: Document) -> list[IssuedDocument]:
+    """The documents a stored step issued (see module docstring)."""
+    return [
+        IssuedDocument(
+            document_id=d["document_id"],
+            case_id=step["case_id"],
+            kind=d["kind"],
+            title_de=d["title_de"],
+            media_type=PDF,
+            created_at=step["at"],
+        )
+        for d in step.get("documents", [])
+    ]
+
+
+def issued_with(step: Document) -> IssuedWith:
+    """What rendering the step's documents needs besides its notice (only a step that issued some has it)."""
+    return IssuedWith.from_text(step["issued_with"])
 
 
 class StepWriter:
@@ -113,44 +140,17 @@ class StepWriter:
 
     def __init__(
         self,
-        documents: DocumentStore,
-        renderer: Renderer,
         exporter: Exporter,
         wz: WzCatalogue,
         fees: FeeConfig,
         municipalities: MunicipalityRegistry,
         topics: Topics,
     ) -> None:
-        self._documents = documents
-        self._renderer = renderer
         self._exporter = exporter
         self._wz = wz
         self._fees = fees
         self._municipalities = municipalities
         self._topics = topics
-
-    async def write(
-        self,
-        case: CaseContext,
-        app: Gewerbeanzeige | None,
-        plan: Plan,
-        *,
-        step_id: str,
-        cause: CloudEvent[Any],
-        now: datetime,
-        before: list[Document] | None = None,
-    ) -> tuple[Document, list[Document]]:
-        """The step document (without outbox) and its outbox entries; issued documents are stored first."""
-        draft = self.draft(case, app, plan, step_id=step_id, cause=cause, now=now, before=before)
-        await self.store_documents([draft])
-        return draft.step, draft.outbox
-
-    async def store_documents(self, drafts: Sequence[Draft]) -> None:
-        """The documents the drafts issue, in one write (before their steps, which announce them)."""
-        await self._documents.put_all([document for draft in drafts for document in draft.documents])
-
-    async def discard_documents(self, document_ids: Sequence[str]) -> None:
-        await self._documents.discard(document_ids)
 
     def draft(
         self,
@@ -163,8 +163,8 @@ class StepWriter:
         now: datetime,
         before: list[Document] | None = None,
     ) -> Draft:
-        """The step document (without outbox), its outbox entries and the documents it issues (rendered,
-        not stored yet)."""
+        """The step document (without outbox) and its outbox entries; the documents it issues are listed in
+        the step, not rendered (see module docstring)."""
         outbox = list(before or [])
 
         def emit(topic: str, data: EventData, owner_ags: str | None = None) -> None:
@@ -180,11 +180,12 @@ class StepWriter:
             )
             outbox.append(outbox_entry(topic, event))
 
-        issued: list[StoredDocument] = []
+        issued: list[Document] = []
+        inputs: IssuedWith | None = None
         if app is not None and plan.registration_id is not None:
             self._register_events(case, app, plan, now, emit)
         if app is not None and plan.issue_receipt and plan.registration_id is not None:
-            issued = self._issue(case, app, plan, step_id, now)
+            issued, inputs = self._issue(case, app, plan, step_id, now)
             for document in issued:
                 emit(self._topics.gewerbe_events, self._document_event(case, app, plan, document, now))
             self._recipient_messages(case, app, plan, now, emit)
@@ -192,7 +193,7 @@ class StepWriter:
         for spec, task in zip(plan.tasks, tasks, strict=True):
             emit(self._topics.task_requested, task)
             emit(self._topics.gewerbe_events, self._task_opened(case, spec, task.task_id, now))
-        documents = [CaseDocument(document_id=d.document_id, title_de=d.title_de, media_type=PDF) for d in issued]
+        documents = [CaseDocument(document_id=d["document_id"], title_de=d["title_de"], media_type=PDF) for d in issued]
         emit(self._topics.case_status, self._status(case, plan.outcome, plan.message_de, now, documents))
         step = {
             "_id": step_id,
@@ -201,7 +202,7 @@ class StepWriter:
             "outcome": plan.outcome.value,
             "message_de": plan.message_de,
             "registration_id": plan.registration_id,
-            "documents": [{"document_id": d.document_id, "kind": d.kind, "title_de": d.title_de} for d in issued],
+            "documents": issued,
             "tasks": [
                 {"task_id": t.task_id, "kind": t.kind, "category": s.category.value, "blocks_receipt": s.blocks_receipt}
                 for s, t in zip(plan.tasks, tasks, strict=True)
@@ -210,7 +211,9 @@ class StepWriter:
             "note_de": plan.note_de,
             "ruleset_version": RULESET_VERSION,
         }
-        return Draft(step, outbox, issued)
+        if inputs is not None:
+            step["issued_with"] = inputs.to_text()
+        return Draft(step, outbox)
 
     def status_event(
         self, case: CaseContext, state: CaseState, message_de: str | None, now: datetime, cause: CloudEvent[Any]
@@ -350,7 +353,8 @@ class StepWriter:
 
     def _issue(
         self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, step_id: str, now: datetime
-    ) -> list[StoredDocument]:
+    ) -> tuple[list[Document], IssuedWith]:
+        """The documents the step lists (receipt, and fee notice with a fee) and what rendering them needs."""
         town = self._fees.town(case.owner_ags)
         if town is None:
             msg = f"town {case.owner_ags} has no authority in the fee configuration (fees.yaml): it is not onboarded"
@@ -365,37 +369,34 @@ class StepWriter:
             processing_town=self.town_name(case.processing_ags) if case.processing_ags != case.owner_ags else None,
             agreement_ref=case.agreement_ref,
         )
-        rendered = [("receipt", f"Empfangsbestätigung zur {app.kind.label_de}", self._renderer.receipt(app, ctx))]
+        titles = [(RECEIPT, f"Empfangsbestätigung zur {app.kind.label_de}")]
         if plan.fee is not None:
-            rendered.append(("fee_notice", "Gebührenbescheid", self._renderer.fee_notice(app, ctx, plan.fee)))
-        return [
-            StoredDocument(
-                document_id=derived_id(case.case_id, step_id, kind),
-                case_id=case.case_id,
-                kind=kind,
-                title_de=title,
-                media_type=PDF,
-                created_at=now,
-                content=content,
-            )
-            for kind, title, content in rendered
+            titles.append((FEE_NOTICE, "Gebührenbescheid"))
+        documents = [
+            {"document_id": derived_id(case.case_id, step_id, kind), "kind": kind, "title_de": title}
+            for kind, title in titles
         ]
+        return documents, IssuedWith(context=ctx, fee=plan.fee)
 
     def _document_event(
-        self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, document: StoredDocument, now: datetime
+        self, case: CaseContext, app: Gewerbeanzeige, plan: Plan, document: Document, now: datetime
     ) -> EventData:
         common = self._common(case, now)
-        if document.kind == "receipt":
+        if document["kind"] == RECEIPT:
             return GewerbeReceiptIssued(
                 **common,
-                document_id=document.document_id,
+                document_id=document["document_id"],
                 registration_id=str(plan.registration_id),
                 notice_kind=app.kind.value,
                 automated=True,
             )
-        assert plan.fee is not None  # a fee notice is rendered only with a fee
+        assert plan.fee is not None  # a fee notice is issued only with a fee
         return GewerbeFeeNoticeIssued(
-            **common, document_id=document.document_id, amount=plan.fee.amount, tariff=plan.fee.tariff, automated=True
+            **common,
+            document_id=document["document_id"],
+            amount=plan.fee.amount,
+            tariff=plan.fee.tariff,
+            automated=True,
         )
 
     def _recipient_messages(

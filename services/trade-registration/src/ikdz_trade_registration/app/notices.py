@@ -2,14 +2,15 @@
 
 One work item is one step of the case file: the notice is parsed with the payload contract, the
 rules and the decision table run, the register is consulted (duplicates, Um-/Abmeldung, moves), and
-the step is stored with everything it causes in one insert (documents, events, recipient messages,
-tasks, status). Only then are the register changes applied; they are idempotent and are applied
+the step is stored with everything it causes in one insert (the documents it issues, events,
+recipient messages, tasks, status; the documents are rendered on their first download, see
+``app/effects.py``). Only then are the register changes applied; they are idempotent and are applied
 again when the work item is redelivered, so a crash between the two writes loses nothing.
 
 A consumer batch is worked in rounds, so that the store round trips are per round rather than per
 work item: a round reads the register for all its items at once and decides each against what it
-read; then one insert claims their duplicate keys, one stores their documents, one (the outbox's
-batch path) their steps with their events; then their register changes are applied (new
+read; then one insert claims their duplicate keys, one (the outbox's batch path) stores their steps
+with their events; then their register changes are applied (new
 registrations with one insert; an update stays one write per registration). An item whose scope
 (``domain/batches.py``: holder, registration referred to or created, case) meets that of an item
 before it in the batch waits for a later round, which reads the register as the rounds before left
@@ -19,8 +20,8 @@ Abmeldung after its business's Anmeldung finds the business; a second Anmeldung 
 A redelivery is not looked up before deciding: the step insert finds it (the step id is
 ``<case>:received``; the batch writer skips a step recorded before, with its events). The stored step
 stays authoritative: its register changes are applied again, and what deciding the item again did
-besides is taken back (documents the stored step does not list; a duplicate key it newly claimed,
-unless the stored step holds that key for the registration it created). Nothing else in its round
+besides is taken back (a duplicate key it newly claimed, unless the stored step holds that key for
+the registration it created; it wrote no documents, as nothing is rendered before a download). Nothing else in its round
 was decided against that new decision, as no other item there shares its scope. Until it is taken
 back, a newly claimed key is visible to other replicas: an Anmeldung of the same business decided
 elsewhere in those milliseconds would be refused as a duplicate. That needs a redelivered Anmeldung
@@ -260,7 +261,6 @@ class ProcessWorkItem:
             if plan is not entry.plan:  # its key was taken meanwhile: refused, nothing issued
                 entry.plan, entry.draft = plan, self._draft(entry.item, plan, entry.now)
             entry.claim = claim
-        await self._writer.store_documents([entry.draft for entry in decided])
         inserted = await self._steps.record_all([(entry.draft.step, entry.draft.outbox) for entry in decided])
         changes: list[RegisterChange] = []
         for entry in decided:
@@ -274,7 +274,7 @@ class ProcessWorkItem:
         return [items[position] for position in later_positions]
 
     def _decide(self, item: _WorkItem, read: _Read) -> _Decided:
-        """Plan and draft (documents rendered, nothing stored) against the register as this round read it."""
+        """Plan and draft (nothing stored) against the register as this round read it."""
         now = self._clock()
         today = berlin_day(now)
         if item.app is None:
@@ -295,10 +295,6 @@ class ProcessWorkItem:
         and takes back what deciding the items again did besides (see module docstring)."""
         stored = {step["_id"]: step for step in await self._steps.stored([e.item.step_id for e in redelivered])}
         changes = {step_id: stored_changes(step) for step_id, step in stored.items()}
-        listed = {d["document_id"] for step in stored.values() for d in step.get("documents", [])}
-        unlisted = [d.document_id for e in redelivered for d in e.draft.documents if d.document_id not in listed]
-        if unlisted:
-            await self._writer.discard_documents(unlisted)
         claims = [(e.item.step_id, e.claim) for e in redelivered if e.claim is not None]
         if claims:
             current = {r.registration_id: r for r in await self._register.candidates([], [c[1] for _, c in claims])}

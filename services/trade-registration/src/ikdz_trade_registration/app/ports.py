@@ -67,8 +67,8 @@ class Register(Protocol):
 
 
 @dataclass(frozen=True)
-class StoredDocument:
-    """An issued document; ``content`` is the PDF."""
+class IssuedDocument:
+    """A document a step issued, as the case file lists it (rendered only when first downloaded)."""
 
     document_id: str
     case_id: str
@@ -76,20 +76,25 @@ class StoredDocument:
     title_de: str
     media_type: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredDocument(IssuedDocument):
+    """An issued document as rendered on its first download; ``content`` is the PDF."""
+
     content: bytes
 
 
 class DocumentStore(Protocol):
-    async def put_all(self, documents: Sequence[StoredDocument]) -> None:
-        """Store each once; a document with the same id stays as it is."""
-        ...
+    """The documents rendered so far: each written once, so a downloaded document never changes."""
 
     async def get(self, case_id: str, document_id: str) -> StoredDocument | None:
-        """The document, only if it belongs to the case."""
+        """The document, only if it belongs to the case and was rendered."""
         ...
 
-    async def discard(self, document_ids: Sequence[str]) -> None:
-        """Delete documents no step lists (issued by a decision that was not stored)."""
+    async def put(self, document: StoredDocument) -> StoredDocument:
+        """Store the document unless one with its id is stored; returns the one stored (this one, or
+        the one a concurrent first download stored before)."""
         ...
 
 

@@ -125,6 +125,6 @@ class CloseTask:
                 plan = await self._planner(case, app, cleared, berlin_day(now))
         else:
             plan = rejected(ENDS_DE.get(done.outcome, ENDED_DE))
-        step, outbox = await self._writer.write(case, app, plan, step_id=step_id, cause=event, now=now, before=[closed])
-        step["cleared"] = sorted(c.value for c in cleared)
-        return step, outbox
+        draft = self._writer.draft(case, app, plan, step_id=step_id, cause=event, now=now, before=[closed])
+        draft.step["cleared"] = sorted(c.value for c in cleared)
+        return draft.step, draft.outbox
