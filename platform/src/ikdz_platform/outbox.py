@@ -21,9 +21,11 @@ record is deleted, together with the records of the other batches sent within
 (its relay died or failed to send, or died before deleting it) is taken over by the scan of any
 relay, which sends the events of the documents that carry its id.
 
-A document of the batch path stores its events as one text (:func:`packed_outbox`): they are read
-back only when a batch is taken over, and FerretDB v1's insert cost grows with every nested field
-and byte it converts (three entries as sub-documents cost it about 40 µs more than as one text).
+A document of the batch path stores its events as one text (:func:`packed_outbox`), compressed when
+it is long: they are read back only when a batch is taken over, and FerretDB v1's insert cost grows
+with every nested field and byte it converts (three entries as sub-documents cost it about 40 µs more
+than as one text; a Gewerbe step's 19 KB of events, recipient messages in XML, cost it 0.9 ms as
+text and 0.6 ms compressed to 3 KB).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import asyncio
 import collections
 import contextlib
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -73,9 +76,15 @@ def outbox_entry(topic: str, event: CloudEvent[Any]) -> Document:
 _ENTRY_FIELDS = {"topic", "key", "value"}
 
 
-def packed_outbox(entries: Sequence[Document]) -> str | list[Document]:
+COMPRESS_FROM_BYTES = 2048
+"""A packed outbox this long or longer is stored zlib-compressed (level 1: ~7 µs per KB here, and
+CloudEvents JSON shrinks to a quarter or less), so the store converts and writes fewer bytes."""
+
+
+def packed_outbox(entries: Sequence[Document]) -> str | bytes | list[Document]:
     """How the batch path stores a document's outbox: one line each for topic, key and value (JSON
-    text, which has no line breaks) per entry; the list itself if an entry does not fit that form."""
+    text, which has no line breaks) per entry, as text, or compressed (UTF-8, zlib) from
+    ``COMPRESS_FROM_BYTES``; the list itself if an entry does not fit that form."""
     lines: list[Any] = []
     for entry in entries:
         if entry.keys() != _ENTRY_FIELDS:
@@ -83,11 +92,16 @@ def packed_outbox(entries: Sequence[Document]) -> str | list[Document]:
         lines += (entry["topic"], entry["key"], entry["value"])
     if not lines or not all(isinstance(line, str) and "\n" not in line for line in lines):
         return list(entries)
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if len(text) < COMPRESS_FROM_BYTES:
+        return text
+    return zlib.compress(text.encode(), 1)
 
 
-def unpacked_outbox(stored: str | Sequence[Document]) -> list[Document]:
+def unpacked_outbox(stored: str | bytes | Sequence[Document]) -> list[Document]:
     """The outbox entries of a stored document, packed (:func:`packed_outbox`) or not."""
+    if isinstance(stored, bytes):  # pymongo reads BSON binary back as bytes
+        stored = zlib.decompress(stored).decode()
     if not isinstance(stored, str):
         return list(stored)
     lines = stored.split("\n")

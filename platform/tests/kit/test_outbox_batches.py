@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ikdz_contracts.cloudevents import decode
 from ikdz_contracts.events import CaseStatus
-from ikdz_platform.outbox import OutboxRelay, outbox_entry, packed_outbox, unpacked_outbox
+from ikdz_platform.outbox import COMPRESS_FROM_BYTES, OutboxRelay, outbox_entry, packed_outbox, unpacked_outbox
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
 from ikdz_platform.testing.store_commands import StoreCommands
@@ -315,6 +315,31 @@ async def test_entries_are_stored_as_one_text_and_entries_of_older_versions_are_
     assert sorted(_sent_messages(sender)) == [(b"new", "and another"), (b"new", "as text"), (b"old", "as binary")]
 
 
+async def test_a_long_outbox_is_stored_compressed_and_sent_from_there_when_its_batch_is_taken_over(
+    db: Any, topic: str
+) -> None:
+    cases = db["cases"]
+    long_messages = [f"Mitteilung {n}: " + "Gewerbeanzeige an die zuständigen Stellen. " * 20 for n in range(4)]
+    dead = OutboxRelay([], HangingSender(), lease_seconds=0.3, poll_seconds=60)
+    dead.start()
+    try:
+        await dead.batch_writer(cases).insert_many(
+            [_item(topic, "long", *long_messages), _item(topic, "short", "kurz")]
+        )
+        stored = {doc["_id"]: doc["outbox"] for doc in await cases.find({}).to_list()}
+        assert isinstance(stored["long"], bytes), "long: compressed"
+        assert len(stored["long"]) < sum(len(m) for m in long_messages) / 4
+        assert isinstance(stored["short"], str), "short: as text"
+        await asyncio.sleep(0.4)
+        sender = RecordingSender()
+        live = OutboxRelay([], sender, lease_seconds=60)
+        live.batch_writer(cases)
+        assert await live.run_once() == 5
+    finally:
+        await dead.stop()
+    assert _sent_messages(sender) == [*((b"long", m) for m in long_messages), (b"short", "kurz")]
+
+
 async def test_a_batch_of_an_older_version_with_its_entries_as_documents_is_taken_over(db: Any, topic: str) -> None:
     cases = db["cases"]
     await db["cases_outbox_batches"].insert_one({"_id": "b-old", "lease": 0.0, "owner": "gone"})
@@ -341,3 +366,15 @@ def test_an_outbox_is_packed_only_when_every_entry_fits_the_text_form() -> None:
     for outbox in unfit:
         assert packed_outbox(outbox) == outbox
         assert unpacked_outbox(packed_outbox(outbox)) == outbox
+
+
+def test_an_outbox_is_compressed_from_two_kib_of_text() -> None:
+    def entries(length: int) -> list[dict[str, Any]]:
+        entry = outbox_entry("t.case.status.v1", status_event("c1", "x"))
+        filler = length - len("\n".join((entry["topic"], entry["key"], entry["value"])))
+        return [outbox_entry("t.case.status.v1", status_event("c1", "x" * (1 + filler)))]
+
+    below, at = entries(COMPRESS_FROM_BYTES - 1), entries(COMPRESS_FROM_BYTES)
+    assert isinstance(packed_outbox(below), str)
+    assert isinstance(packed_outbox(at), bytes)
+    assert unpacked_outbox(packed_outbox(at)) == at
