@@ -36,7 +36,7 @@ import contextlib
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
@@ -45,6 +45,7 @@ from ikdz_contracts.cloudevents import CONTENT_TYPE, CloudEvent, encode_text
 from ikdz_contracts.ids import new_id
 from prometheus_client import Counter
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from ikdz_platform.inbox import Duplicate, insert_each
 from ikdz_platform.producer import OutgoingMessage
@@ -149,6 +150,7 @@ class OutboxRelay:
         batch_size: int = 200,
         concurrency: int = 16,
         settle_delay_seconds: float = 0.1,
+        window_seconds: float = 1.0,
     ) -> None:
         self._collections = list(collections)
         self._sender = sender
@@ -164,6 +166,11 @@ class OutboxRelay:
         self._settle_delay = settle_delay_seconds
         self._settle_due = 0.0  # when the oldest settled batch's record should be deleted at the latest
         self._settled: dict[str, tuple[AsyncCollection[Document], list[str]]] = {}  # records whose events went out
+        self._failed: list[_Window] = []  # windows to release for the next scan
+        # At most half the lease: every batch of a window has at least that long to be sent.
+        self._window_seconds = min(window_seconds, lease_seconds / 2)
+        self._windows: dict[str, _Window] = {}  # the open window per records collection
+        self._opening: dict[str, asyncio.Future[_Window]] = {}
         self._scan_requested = False
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -214,7 +221,14 @@ class OutboxRelay:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-            await self._settle_quietly()
+        for batch in self._take_ready():  # cancelled before it was sent
+            self.batch_done(batch.window, sent=False)
+        for window in self._windows.values():
+            if not window.closed:
+                self._close(window)
+        self._windows.clear()
+        await self._release_failed()
+        await self._settle_quietly()
 
     async def _run(self) -> None:
         next_scan = 0.0  # the first pass scans: a previous run may have left pending documents
@@ -237,9 +251,12 @@ class OutboxRelay:
             if more:  # the scan filled a batch: there may be more pending documents
                 self._scan_requested = True
                 continue
+            if self._failed:
+                await self._release_failed()
+            due = self._close_expired_windows()
             if self._settled and time.monotonic() >= self._settle_due:
                 await self._settle_quietly()
-            wait = max(0.0, next_scan - time.monotonic())
+            wait = max(0.0, min(next_scan, due) - time.monotonic())
             if self._settled:
                 wait = min(wait, max(0.0, self._settle_due - time.monotonic()))
             with contextlib.suppress(TimeoutError):
@@ -281,11 +298,12 @@ class OutboxRelay:
         """Send the events of a batch just written in this relay's next pass, which starts at once.
 
         A relay that does not run (``IKDZ_OUTBOX_RELAY_ENABLED=false``: another replica relays)
-        releases the batch record instead, so that the next scan of a running relay sends the events
-        rather than waiting for the lease to run out.
+        fails the batch instead: its window's record is released once the window's last batch is
+        done, so that the next scan of a running relay sends the events rather than waiting for the
+        lease to run out.
         """
         if self._task is None:
-            await batch.release()
+            await self.batch_failed(batch.window)
             return
         self._ready.append(batch)
         self._wakeup.set()
@@ -293,6 +311,88 @@ class OutboxRelay:
     def _take_ready(self) -> list[_Batch]:
         ready, self._ready = self._ready, []
         return ready
+
+    async def window(self, records: AsyncCollection[Document]) -> _Window:
+        """The open window of ``records`` for one more batch, opened (its record inserted) if there
+        is none or it is older than ``window_seconds``; writers arriving meanwhile share that opening."""
+        while True:
+            window = self._windows.get(records.full_name)
+            if window is None or window.closed or time.monotonic() - window.opened >= self._window_seconds:
+                if window is not None and not window.closed:
+                    self._close(window)
+                window = await asyncio.shield(self._open(records))
+                if window.closed:  # failed or stopped before this writer resumed
+                    continue
+            window.pending += 1
+            return window
+
+    def _open(self, records: AsyncCollection[Document]) -> asyncio.Future[_Window]:
+        """The opening under way for ``records``, or a new one."""
+        name = records.full_name
+        opening = self._opening.get(name)
+        if opening is None:
+
+            async def insert() -> _Window:
+                window = _Window(records, new_id(), time.monotonic())
+                try:
+                    await records.insert_one({"_id": window.record_id, **self.lease()})
+                finally:
+                    del self._opening[name]
+                self._windows[name] = window
+                return window
+
+            opening = self._opening[name] = asyncio.ensure_future(insert())
+        return opening
+
+    def _close(self, window: _Window) -> None:
+        """No more batches join ``window``; its record is deleted once they are all sent."""
+        window.closed = True
+        if window.pending == 0:
+            self._settle_window(window)
+
+    def _close_expired_windows(self) -> float:
+        """Close the windows older than ``window_seconds``; returns when the next one expires."""
+        due = float("inf")
+        for name, window in list(self._windows.items()):
+            expires = window.opened + self._window_seconds
+            if window.closed or time.monotonic() >= expires:
+                if not window.closed:
+                    self._close(window)
+                del self._windows[name]
+            else:
+                due = min(due, expires)
+        return due
+
+    def batch_done(self, window: _Window, *, sent: bool) -> None:
+        """A batch of ``window`` was sent, or failed (a failure closes the window: it is released,
+        not deleted, once its last batch is done, and the next scan sends all its documents' events)."""
+        window.pending -= 1
+        if not sent:
+            window.failed = window.closed = True
+        if window.closed and window.pending == 0:
+            if window.failed:
+                self._failed.append(window)
+            else:
+                self._settle_window(window)
+
+    async def batch_failed(self, window: _Window) -> None:
+        """A batch of ``window`` failed (see :meth:`batch_done`); releases the window if it was the last."""
+        self.batch_done(window, sent=False)
+        await self._release_failed()
+
+    async def _release_failed(self) -> None:
+        """Release the records of the failed windows whose batches are all done, for the next scan;
+        one that fails to be released is taken over when its lease runs out."""
+        failed, self._failed = self._failed, []
+        for result in await self._each(failed, lambda window: window.release()):
+            if isinstance(result, Exception):
+                log.warning("outbox_window_release_failed", error=str(result))
+
+    def _settle_window(self, window: _Window) -> None:
+        """Delete the record of ``window`` (all its events went out) with the next coalesced delete."""
+        if not self._settled:
+            self._settle_due = time.monotonic() + self._settle_delay
+        self._settled.setdefault(window.records.full_name, (window.records, []))[1].append(window.record_id)
 
     async def _expired_batches(self) -> list[_Batch]:
         """Batches whose relay died or failed to send: claim each record, read its documents' events."""
@@ -309,33 +409,35 @@ class OutboxRelay:
                     continue  # another relay was quicker
                 docs = await collection.find({"outbox_batch": record["_id"]}, projection={"outbox": 1}).to_list()
                 entries = [entry for doc in docs for entry in unpacked_outbox(doc["outbox"])]
-                batches.append(_Batch(records, record["_id"], entries))
+                batches.append(_Batch(_Window(records, record["_id"], 0.0, pending=1, closed=True), entries))
         return batches
 
     async def _send_batches(self, batches: list[_Batch]) -> int:
-        """Send the events of whole batches at once, then delete their records (the batch is settled)."""
+        """Send the events of whole batches at once; the record of a window whose batches are all
+        sent is deleted once it is closed."""
         if not batches:
             return 0
         entries = [entry for batch in batches for entry in batch.entries]
         try:
             await self._sender.send_all([_message(entry) for entry in entries])
-        except Exception:
-            # Give the batches back at once: the next scan reads their events from the store again.
-            await self._each(batches, lambda batch: batch.release())
+        except BaseException as error:
+            for batch in batches:
+                self.batch_done(batch.window, sent=False)
+            if isinstance(error, Exception):  # cancelled: stop() releases
+                # Give the windows back at once: the next scan reads their events from the store again.
+                await self._release_failed()
             raise
         _count_published(entries)
-        if not self._settled:
-            self._settle_due = time.monotonic() + self._settle_delay
         for batch in batches:
-            self._settled.setdefault(batch.records.full_name, (batch.records, []))[1].append(batch.batch_id)
+            self.batch_done(batch.window, sent=True)
         if sum(len(ids) for _, ids in self._settled.values()) >= self._batch:
             await self._delete_settled()  # many waiting: do not let the records collection grow
         return len(entries)
 
     async def _delete_settled(self) -> None:
-        """Delete the records of the batches whose events went out: one delete per records collection.
+        """Delete the records of the windows whose events went out: one delete per records collection.
 
-        Deferred by up to ``settle_delay_seconds`` so that the batches of that time share one
+        Deferred by up to ``settle_delay_seconds`` so that the windows of that time share one
         round trip instead of a delete each. A record not deleted yet keeps its lease; should this
         process die meanwhile, a scan takes the batch over when the lease runs out and sends its
         events again (consumers are idempotent).
@@ -420,17 +522,32 @@ def _lease_expired(now: float) -> Document:
     return {"$or": [{"outbox_lease": {"$exists": False}}, {"outbox_lease": {"$lt": now}}]}
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """Events of one batch of documents, and the record that stands for the batch until they are sent."""
+@dataclass(eq=False)
+class _Window:
+    """The batches a relay writes to one collection within ``window_seconds``, and the record that
+    stands for them until their events are sent (a taken-over record: a closed window of one batch)."""
 
     records: AsyncCollection[Document]
-    batch_id: str
-    entries: list[Document]
+    record_id: str
+    opened: float  # time.monotonic()
+    pending: int = 0  # batches not done yet (sent or failed), inserts under way included
+    closed: bool = False  # no more batches join
+    failed: bool = False  # released instead of deleted when the last batch is done
+    ids: collections.Counter[str] = field(default_factory=collections.Counter)
+    """How many of the window's batches hold each document id (by ``repr``): a failed batch deletes
+    only the documents no other batch of the window holds."""
 
     async def release(self) -> None:
-        """Let the next scan of any relay take the batch over."""
-        await self.records.update_one({"_id": self.batch_id}, {"$set": {"lease": 0.0}})
+        """Let the next scan of any relay take the window over."""
+        await self.records.update_one({"_id": self.record_id}, {"$set": {"lease": 0.0}})
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Events of one batch of documents and the window whose record stands for them until they are sent."""
+
+    window: _Window
+    entries: list[Document]
 
 
 @dataclass(frozen=True)
@@ -449,16 +566,19 @@ class OutboxBatchWriter:
         Any other write error is raised, and the batch is taken back (:meth:`_undo`): a caller
         that gets an error has nothing of its batch stored.
         """
-        batch_id = new_id()
-        await self.records.insert_one({"_id": batch_id, **self.relay.lease()})
+        window = await self.relay.window(self.records)
         docs = [
-            {**doc, "outbox": packed_outbox(entries), "outbox_pending": False, "outbox_batch": batch_id}
+            {**doc, "outbox": packed_outbox(entries), "outbox_pending": False, "outbox_batch": window.record_id}
             for doc, entries in items
         ]
+        window.ids.update({repr(doc["_id"]) for doc in docs if "_id" in doc})
         try:
             refused = await insert_each(self.collection, docs)
-        except Exception:
-            await self._undo(batch_id)
+        except BaseException as error:
+            if not isinstance(error, Exception):  # cancelled: the documents stay, the window's scan sends them
+                self.relay.batch_done(window, sent=False)
+                raise
+            await self._undo(window, docs, error)
             raise
         entries = [
             entry
@@ -466,7 +586,7 @@ class OutboxBatchWriter:
             if duplicate is None
             for entry in item_entries
         ]
-        await self.relay.publish(_Batch(self.records, batch_id, entries))
+        await self.relay.publish(_Batch(window, entries))
         return refused
 
     async def insert_many(self, items: Sequence[tuple[Document, Sequence[Document]]]) -> set[Any]:
@@ -474,18 +594,29 @@ class OutboxBatchWriter:
         refused = await self.insert_each(items)
         return {doc["_id"] for (doc, _), duplicate in zip(items, refused, strict=True) if duplicate is None}
 
-    async def _undo(self, batch_id: str) -> None:
-        """Delete what of a failed batch was inserted, then release its record for the next scan.
+    async def _undo(self, window: _Window, docs: Sequence[Document], error: Exception) -> None:
+        """Delete what of a failed batch was inserted, then fail the batch: its window is released
+        for the next scan once the window's last batch is done.
 
-        The record stays until a relay's scan takes it over, so the events of a document whose
-        insert lands only after this delete (a write the store still applied) are sent all the same;
-        if the delete fails too, the scan sends the events of what was inserted once the lease ran out.
+        Only the batch's own documents are deleted: those of its ids that carry the window's id and
+        that no other batch of the window holds (a write error names what was not inserted). The
+        record stays until a relay's scan takes it over, so the events of a document whose insert
+        lands only after this delete (a write the store still applied) are sent all the same, as
+        are those of a document the delete failed to remove.
         """
+        refused = (
+            {e["index"] for e in error.details.get("writeErrors", [])} if isinstance(error, BulkWriteError) else set()
+        )
+        own = [
+            doc["_id"]
+            for index, doc in enumerate(docs)
+            if index not in refused and "_id" in doc and window.ids[repr(doc["_id"])] <= 1
+        ]
         try:
-            await self.collection.delete_many({"outbox_batch": batch_id})
-            await _Batch(self.records, batch_id, []).release()
+            await delete_each(self.collection, own, where={"outbox_batch": window.record_id})
         except Exception:
-            log.exception("outbox_batch_undo_failed", batch=batch_id)
+            log.exception("outbox_batch_undo_failed", window=window.record_id)
+        await self.relay.batch_failed(window)
 
 
 @dataclass(frozen=True)

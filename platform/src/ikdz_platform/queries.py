@@ -45,9 +45,14 @@ async def find_each(
     return [doc for _, doc in ordered]
 
 
-async def delete_each(collection: AsyncCollection[Document], ids: Iterable[Any]) -> None:
-    """Delete the documents with these ``_id`` values: one ``delete_many`` per chunk, sent at once."""
-    await asyncio.gather(*(collection.delete_many({"_id": {"$in": chunk}}) for chunk in _chunks(sorted(set(ids)))))
+async def delete_each(
+    collection: AsyncCollection[Document], ids: Iterable[Any], where: Mapping[str, Any] | None = None
+) -> None:
+    """Delete the documents with these ``_id`` values (those that also match ``where``): one
+    ``delete_many`` per chunk, sent at once."""
+    await asyncio.gather(
+        *(collection.delete_many({"_id": {"$in": chunk}, **(where or {})}) for chunk in _chunks(sorted(set(ids))))
+    )
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

@@ -215,14 +215,15 @@ async def test_a_write_error_other_than_a_duplicate_raises_and_leaves_nothing_of
     assert await db["cases_outbox_batches"].count_documents({}) == 0
 
 
-async def test_batches_sent_close_together_are_settled_with_one_delete(
+async def test_windows_sent_close_together_are_settled_with_one_delete(
     infra: Infra, mongo_db_name: str, topic: str
 ) -> None:
     commands = StoreCommands()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
     db = client[mongo_db_name]
     sender = RecordingSender()
-    relay = OutboxRelay([], sender, poll_seconds=30, settle_delay_seconds=0.5)
+    # A window per batch: five records, sent close together.
+    relay = OutboxRelay([], sender, poll_seconds=30, settle_delay_seconds=0.5, window_seconds=0)
     writer = relay.batch_writer(db["cases"])
     relay.start()
     try:
@@ -236,7 +237,7 @@ async def test_batches_sent_close_together_are_settled_with_one_delete(
         while await db["cases_outbox_batches"].count_documents({}) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert await db["cases_outbox_batches"].count_documents({}) == 0
-        assert [c.collection for c in commands.of("delete")] == ["cases_outbox_batches"], "one delete for five batches"
+        assert [c.collection for c in commands.of("delete")] == ["cases_outbox_batches"], "one delete for five windows"
     finally:
         await relay.stop()
         await client.close()

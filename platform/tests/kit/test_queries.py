@@ -113,3 +113,12 @@ async def test_delete_each_deletes_exactly_those_ids_in_one_round_trip(counted: 
 
     assert [command.name for command in commands.sent] == ["delete"]
     assert sorted(doc["_id"] for doc in await items.find().to_list()) == ["i0", "i2", "i4", "i5", "i6", "i8", "i9"]
+
+
+async def test_delete_each_spares_those_ids_that_do_not_match_where(db: Any) -> None:
+    items = db["items"]
+    await items.insert_many([{"_id": f"i{n}", "batch": "mine" if n < 3 else "other"} for n in range(5)])
+
+    await delete_each(items, ["i1", "i2", "i3"], where={"batch": "mine"})
+
+    assert sorted(doc["_id"] for doc in await items.find().to_list()) == ["i0", "i3", "i4"]
