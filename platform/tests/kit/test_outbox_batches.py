@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
 from ikdz_contracts.cloudevents import decode
 from ikdz_contracts.events import CaseStatus
+from ikdz_platform import inbox
 from ikdz_platform.outbox import COMPRESS_FROM_BYTES, OutboxRelay, outbox_entry, packed_outbox, unpacked_outbox
 from ikdz_platform.producer import EventProducer, OutgoingMessage
 from ikdz_platform.testing.infra import Infra
@@ -18,7 +19,7 @@ from ikdz_platform.testing.store_commands import StoreCommands
 from ikdz_platform.testing.topics import TopicReader
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
-from pymongo.errors import BulkWriteError
+from pymongo.errors import AutoReconnect, BulkWriteError
 
 from .events import messages_of, status_event
 from .topics import case_status_topic
@@ -379,3 +380,238 @@ def test_an_outbox_is_compressed_from_two_kib_of_text() -> None:
     assert isinstance(packed_outbox(below), str)
     assert isinstance(packed_outbox(at), bytes)
     assert unpacked_outbox(packed_outbox(at)) == at
+
+
+@pytest.fixture
+async def counted(infra: Infra, mongo_db_name: str) -> AsyncIterator[tuple[Any, StoreCommands]]:
+    """A database whose client counts the commands it sends."""
+    commands = StoreCommands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri, event_listeners=[commands])
+    yield client[mongo_db_name], commands
+    await client.close()
+
+
+async def _wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def _record_inserts(commands: StoreCommands) -> int:
+    return len(commands.of("insert", "cases_outbox_batches"))
+
+
+async def test_the_batches_of_a_window_share_one_record_deleted_once_the_window_closed_and_all_is_sent(
+    counted: tuple[Any, StoreCommands], topic: str
+) -> None:
+    db, commands = counted
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, window_seconds=1.0, settle_delay_seconds=0.05)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        opened = time.monotonic()
+        for n in range(10):
+            await writer.insert_many([_item(topic, f"w{n}", f"{n}")])
+        await _wait_until(lambda: _true(len(sender.sent) == 10))
+        assert time.monotonic() - opened < 0.9, "the machine is too slow for this test's window"
+        assert _record_inserts(commands) == 1, "one record for ten batches"
+        assert await db["cases_outbox_batches"].count_documents({}) == 1, "kept while the window is open"
+        assert await db["cases"].count_documents({"outbox_batch": {"$ne": None}}) == 10
+        await _wait_until(lambda: _none_left(db))
+        assert time.monotonic() - opened >= 1.0, "deleted once the window closed, without another writer"
+    finally:
+        await relay.stop()
+    assert sorted(_sent_messages(sender)) == [(f"w{n}".encode(), f"{n}") for n in range(10)]
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _none_left(db: Any) -> bool:
+    return await db["cases_outbox_batches"].count_documents({}) == 0
+
+
+async def test_a_writer_after_the_window_opens_a_new_one(counted: tuple[Any, StoreCommands], topic: str) -> None:
+    db, commands = counted
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, window_seconds=0.3, settle_delay_seconds=0.05)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await writer.insert_many([_item(topic, "n1", "first window")])
+        await asyncio.sleep(0.35)
+        await writer.insert_many([_item(topic, "n2", "second window")])
+        windows = {doc["outbox_batch"] for doc in await db["cases"].find({}).to_list()}
+        await _wait_until(lambda: _none_left(db))
+    finally:
+        await relay.stop()
+    assert _record_inserts(commands) == len(windows) == 2
+    assert sorted(_sent_messages(sender)) == [(b"n1", "first window"), (b"n2", "second window")]
+
+
+async def test_a_window_lasts_at_most_half_the_lease(counted: tuple[Any, StoreCommands], topic: str) -> None:
+    db, commands = counted
+    relay = OutboxRelay([], RecordingSender(), poll_seconds=30, window_seconds=60, lease_seconds=0.4)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await writer.insert_many([_item(topic, "l1", "one")])
+        await asyncio.sleep(0.25)
+        await writer.insert_many([_item(topic, "l2", "two")])
+    finally:
+        await relay.stop()
+    assert _record_inserts(commands) == 2, "no batch joins a window whose lease is half gone"
+
+
+async def test_concurrent_writers_share_one_window_opening(counted: tuple[Any, StoreCommands], topic: str) -> None:
+    db, commands = counted
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await asyncio.gather(*(writer.insert_many([_item(topic, f"c{n}", f"{n}")]) for n in range(10)))
+        await _wait_until(lambda: _true(len(sender.sent) == 10))
+    finally:
+        await relay.stop()
+    assert _record_inserts(commands) == 1
+    assert await _none_left(db), "deleted at stop"
+
+
+async def test_a_failed_send_releases_the_window_and_a_scan_sends_every_document_of_it(db: Any, topic: str) -> None:
+    class FailsSecondSend(RecordingSender):
+        sends = 0
+
+        async def send_all(self, messages: Sequence[OutgoingMessage]) -> None:
+            self.sends += 1
+            if self.sends == 2:
+                raise ConnectionError("broker unavailable")
+            await super().send_all(messages)
+
+    sender = FailsSecondSend()
+    relay = OutboxRelay([], sender, poll_seconds=30, lease_seconds=60)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await writer.insert_many([_item(topic, "a1", "sent")])
+        await _wait_until(lambda: _true(sender.sends == 1))
+        await writer.insert_many([_item(topic, "b1", "failed")])
+        await _wait_until(lambda: _true(sender.sends == 2))
+        await _wait_until(lambda: _released(db))
+        await writer.insert_many([_item(topic, "c1", "next window")])
+        await _wait_until(lambda: _true(sender.sends == 3))
+        assert await db["cases_outbox_batches"].count_documents({}) == 2, "a new window after the failure"
+
+        other_sender = RecordingSender()
+        other = OutboxRelay([], other_sender, lease_seconds=60)
+        other.batch_writer(db["cases"])
+        assert await other.run_once() == 2
+    finally:
+        await relay.stop()
+    assert sorted(_sent_messages(other_sender)) == [(b"a1", "sent"), (b"b1", "failed")], "the whole window again"
+    assert sorted(_sent_messages(sender)) == [(b"a1", "sent"), (b"c1", "next window")]
+    assert await _none_left(db)
+
+
+async def _released(db: Any) -> bool:
+    return await db["cases_outbox_batches"].count_documents({"lease": {"$lt": time.time()}}) == 1
+
+
+async def test_a_failed_insert_takes_back_only_its_own_documents_and_releases_the_window(db: Any, topic: str) -> None:
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, lease_seconds=60)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await writer.insert_many([_item(topic, "o1", "other batch"), _item(topic, "o2", "other batch too")])
+        with pytest.raises(BulkWriteError):
+            await writer.insert_each(
+                [
+                    _item(topic, "f1", "taken back"),
+                    ({"_id": ["no", "arrays"]}, [outbox_entry(topic, status_event("f2", "refused"))]),
+                    _item(topic, "o1", "duplicate of the other batch"),
+                ]
+            )
+        assert await db["cases"].count_documents({"_id": "f1"}) == 0, "nothing of the failed batch is stored"
+        assert await db["cases"].count_documents({"_id": {"$in": ["o1", "o2"]}}) == 2, "the other batch's stay"
+        await _wait_until(lambda: _released(db))
+
+        other_sender = RecordingSender()
+        other = OutboxRelay([], other_sender, lease_seconds=60)
+        other.batch_writer(db["cases"])
+        assert await other.run_once() == 2
+    finally:
+        await relay.stop()
+    assert sorted(_sent_messages(other_sender)) == [(b"o1", "other batch"), (b"o2", "other batch too")]
+    assert sorted(_sent_messages(sender)) == [(b"o1", "other batch"), (b"o2", "other batch too")]
+    assert await _none_left(db)
+
+
+async def test_an_insert_failing_without_saying_what_was_stored_spares_the_documents_of_other_batches(
+    db: Any, topic: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sender = RecordingSender()
+    relay = OutboxRelay([], sender, poll_seconds=30, lease_seconds=60)
+    writer = relay.batch_writer(db["cases"])
+    relay.start()
+    try:
+        await writer.insert_many([_item(topic, "s1", "stored before")])
+
+        async def stored_but_answer_lost(collection: Any, documents: list[dict[str, Any]]) -> Any:
+            await inbox.insert_each(collection, documents)
+            raise AutoReconnect("connection closed")
+
+        monkeypatch.setattr("ikdz_platform.outbox.insert_each", stored_but_answer_lost)
+        with pytest.raises(AutoReconnect):
+            await writer.insert_each([_item(topic, "s1", "redelivered"), _item(topic, "s2", "taken back")])
+
+        stored = await db["cases"].find({}).to_list()
+        assert [doc["_id"] for doc in stored] == ["s1"], "the other batch's copy stays, this batch's own is gone"
+        assert decode(unpacked_outbox(stored[0]["outbox"])[0]["value"], CaseStatus).data.message_de == "stored before"
+        await _wait_until(lambda: _released(db))
+    finally:
+        await relay.stop()
+
+
+async def test_a_relay_that_does_not_run_releases_the_window_its_concurrent_batches_share(
+    counted: tuple[Any, StoreCommands], topic: str
+) -> None:
+    db, commands = counted
+    writer_only = OutboxRelay([], RecordingSender(), lease_seconds=60)  # IKDZ_OUTBOX_RELAY_ENABLED=false
+    writer = writer_only.batch_writer(db["cases"])
+    await asyncio.gather(*(writer.insert_many([_item(topic, f"r{n}", f"{n}")]) for n in range(3)))
+
+    assert _record_inserts(commands) == 1
+    assert await _released(db), "released at once, no wait for the 60 s lease"
+    sender = RecordingSender()
+    running = OutboxRelay([], sender, lease_seconds=60)
+    running.batch_writer(db["cases"])
+    assert await running.run_once() == 3
+    assert await _none_left(db)
+
+
+async def test_the_window_of_a_relay_that_died_while_sending_is_taken_over_once_its_lease_ran_out(
+    counted: tuple[Any, StoreCommands], topic: str
+) -> None:
+    db, commands = counted
+    dead = OutboxRelay([], HangingSender(), lease_seconds=0.8, poll_seconds=60)
+    writer = dead.batch_writer(db["cases"])
+    dead.start()
+    try:
+        await writer.insert_many([_item(topic, "d1", "first batch")])
+        await writer.insert_many([_item(topic, "d2", "second batch")])
+        sender = RecordingSender()
+        live = OutboxRelay([], sender, lease_seconds=60)
+        live.batch_writer(db["cases"])
+
+        assert await live.run_once() == 0, "a live lease must be respected"
+        await asyncio.sleep(0.9)
+        assert await live.run_once() == 2
+    finally:
+        await dead.stop(grace_seconds=0.1)
+    assert _record_inserts(commands) == 1
+    assert sorted(_sent_messages(sender)) == [(b"d1", "first batch"), (b"d2", "second batch")]
+    assert await _none_left(db)
