@@ -13,13 +13,21 @@ new documents instead of updating this one.
 High-volume writers use the batch path (:meth:`OutboxRelay.batch_writer`): many documents are
 inserted with one ``insert_many`` and their events published together. Claiming and settling each
 document would cost two updates per document, and on FerretDB v1 an update costs about five times an
-insert. So the batch path settles per batch instead: before the insert, one small *batch record*
-(``<collection>_outbox_batches``) is inserted, already leased to this relay; the documents carry
-its id in ``outbox_batch`` and ``outbox_pending: False``; once their events are sent, the batch
-record is deleted, together with the records of the other batches sent within
-``settle_delay_seconds`` (one delete instead of one per batch). A batch record whose lease ran out
-(its relay died or failed to send, or died before deleting it) is taken over by the scan of any
-relay, which sends the events of the documents that carry its id.
+insert. So the batch path settles per *window* instead: the batches a relay writes to one collection
+within ``window_seconds`` (1 s, at most half the lease) share one small *batch record*
+(``<collection>_outbox_batches``), inserted, already leased to this relay, by the first of them
+(writers arriving meanwhile wait for that insert instead of making their own). The documents carry
+its id in ``outbox_batch`` and ``outbox_pending: False``; the relay sends each batch's events as
+soon as it is handed over, and once the window is closed (older than ``window_seconds``, or the
+relay stops) and all its batches are sent, deletes the record, together with the records of the
+other windows settled within ``settle_delay_seconds`` (one delete instead of one per window).
+
+A batch record whose lease ran out (its relay died, or died before deleting it) or that was released
+is taken over by the scan of any relay, which sends the events of all documents carrying its id. A
+failure of any batch (its insert or its send failed, or the relay does not run) closes its window at
+once and releases the record when the window's last batch is done: the trade-off for one record
+insert per window instead of per batch is that a failure or a crash has up to a window's events of
+that collection sent again, which idempotent consumers shrug off.
 
 A document of the batch path stores its events as one text (:func:`packed_outbox`), compressed when
 it is long: they are read back only when a batch is taken over, and FerretDB v1's insert cost grows
@@ -205,11 +213,12 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Finish the pass under way and send what writers handed over, then settle and end.
+        """Finish the pass under way and send what writers handed over, then close the windows and
+        settle: the records of those whose batches were all sent are deleted, the others released
+        (when the insert still under way is done) for the next scan of a running relay.
 
-        A send cut off halfway would leave its batch to be sent again once the lease runs out (30 s
-        later, duplicates included); only a pass still running after ``grace_seconds`` (the
-        broker is gone) is cancelled.
+        A send cut off halfway would leave its window to be sent again; only a pass still running
+        after ``grace_seconds`` (the broker is gone) is cancelled.
         """
         if self._task:
             self._stopping = True
@@ -313,8 +322,11 @@ class OutboxRelay:
         return ready
 
     async def window(self, records: AsyncCollection[Document]) -> _Window:
-        """The open window of ``records`` for one more batch, opened (its record inserted) if there
-        is none or it is older than ``window_seconds``; writers arriving meanwhile share that opening."""
+        """The open window of ``records`` for one more batch of a writer, who then inserts its
+        documents and hands the batch over (:meth:`publish`) or fails it (:meth:`batch_failed`).
+
+        Opened (its record inserted) if there is none or it is older than ``window_seconds``;
+        writers arriving meanwhile share that opening."""
         while True:
             window = self._windows.get(records.full_name)
             if window is None or window.closed or time.monotonic() - window.opened >= self._window_seconds:

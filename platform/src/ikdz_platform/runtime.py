@@ -109,6 +109,7 @@ class ServiceRuntime:
                 self.producer,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 lease_seconds=self.settings.outbox_lease_seconds,
+                window_seconds=self.settings.outbox_window_seconds,
             )
         return self.relay
 

@@ -106,6 +106,17 @@ class PlatformSettings(BaseSettings):
         validation_alias=_env("IKDZ_OUTBOX_LEASE_SECONDS"),
         description="How long a relay owns a document it is sending; after that another relay may take over.",
     )
+    outbox_window_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        validation_alias=_env("IKDZ_OUTBOX_WINDOW_SECONDS"),
+        description=(
+            "How long the batches the outbox relay writes to one collection share one batch record (one insert "
+            "instead of one per batch; at most half of IKDZ_OUTBOX_LEASE_SECONDS). A failed batch, or a crash, has "
+            "the whole window's events of that collection sent again (consumers are idempotent); 0: a record per "
+            "batch."
+        ),
+    )
     log_level: str = Field(default="INFO", validation_alias=_env("IKDZ_LOG_LEVEL"), description="Log level.")
     log_json: bool = Field(
         default=True,
