@@ -178,7 +178,7 @@ class OutboxRelay:
         # At most half the lease: every batch of a window has at least that long to be sent.
         self._window_seconds = min(window_seconds, lease_seconds / 2)
         self._windows: dict[str, _Window] = {}  # the open window per records collection
-        self._opening: dict[str, asyncio.Future[_Window]] = {}
+        self._opening: dict[str, asyncio.Lock] = {}  # one window opening at a time per records collection
         self._scan_requested = False
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -326,35 +326,19 @@ class OutboxRelay:
         documents and hands the batch over (:meth:`publish`) or fails it (:meth:`batch_failed`).
 
         Opened (its record inserted) if there is none or it is older than ``window_seconds``;
-        writers arriving meanwhile share that opening."""
-        while True:
-            window = self._windows.get(records.full_name)
+        writers arriving meanwhile wait for that opening and join the window it opened.
+        """
+        name = records.full_name
+        async with self._opening.setdefault(name, asyncio.Lock()):
+            window = self._windows.get(name)
             if window is None or window.closed or time.monotonic() - window.opened >= self._window_seconds:
                 if window is not None and not window.closed:
                     self._close(window)
-                window = await asyncio.shield(self._open(records))
-                if window.closed:  # failed or stopped before this writer resumed
-                    continue
-            window.pending += 1
-            return window
-
-    def _open(self, records: AsyncCollection[Document]) -> asyncio.Future[_Window]:
-        """The opening under way for ``records``, or a new one."""
-        name = records.full_name
-        opening = self._opening.get(name)
-        if opening is None:
-
-            async def insert() -> _Window:
                 window = _Window(records, new_id(), time.monotonic())
-                try:
-                    await records.insert_one({"_id": window.record_id, **self.lease()})
-                finally:
-                    del self._opening[name]
+                await records.insert_one({"_id": window.record_id, **self.lease()})
                 self._windows[name] = window
-                return window
-
-            opening = self._opening[name] = asyncio.ensure_future(insert())
-        return opening
+            window.pending += 1  # before anything else runs: the relay closes no window with a batch to come
+            return window
 
     def _close(self, window: _Window) -> None:
         """No more batches join ``window``; its record is deleted once they are all sent."""
