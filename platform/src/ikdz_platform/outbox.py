@@ -562,12 +562,12 @@ class OutboxBatchWriter:
         Any other write error is raised, and the batch is taken back (:meth:`_undo`): a caller
         that gets an error has nothing of its batch stored.
         """
-        window = await self.relay.window(self.records)
-        docs = [
-            {**doc, "outbox": packed_outbox(entries), "outbox_pending": False, "outbox_batch": window.record_id}
-            for doc, entries in items
-        ]
-        window.ids.update({repr(doc["_id"]) for doc in docs if "_id" in doc})
+        docs = [{**doc, "outbox": packed_outbox(entries), "outbox_pending": False} for doc, entries in items]
+        ids = {repr(doc["_id"]) for doc in docs if "_id" in doc}
+        window = await self.relay.window(self.records)  # from here on the batch counts until it is done
+        for doc in docs:
+            doc["outbox_batch"] = window.record_id
+        window.ids.update(ids)
         try:
             refused = await insert_each(self.collection, docs)
         except BaseException as error:
