@@ -194,7 +194,8 @@ async def test_a_case_stored_by_an_older_version_is_still_published(intake: Inta
     case, outbox = _case("c-pending", 903, intake.topic)
     await intake.db["cases"].insert_one({**case, "outbox": outbox, "outbox_pending": True})
 
-    assert await intake.relay.run_once() == 1
+    # The running relay's start-up scan may take it first; either way it is published once.
+    await intake.relay.run_once()
     records = await intake.published(1)
     assert [record.key for record in records] == [b"c-pending"]
     assert await intake.db["cases"].count_documents({"outbox_pending": True}) == 0
