@@ -168,17 +168,7 @@ class StepWriter:
         outbox = list(before or [])
 
         def emit(topic: str, data: EventData, owner_ags: str | None = None) -> None:
-            event = new_event(
-                data,
-                source=SOURCE,
-                subject=case.case_id,
-                ownerags=owner_ags or case.owner_ags,
-                processingags=case.processing_ags,
-                agreementref=case.agreement_ref,
-                cause=cause,
-                time=now,
-            )
-            outbox.append(outbox_entry(topic, event))
+            outbox.append(self.entry(case, topic, data, now, cause, owner_ags=owner_ags))
 
         issued: list[Document] = []
         inputs: IssuedWith | None = None
@@ -234,12 +224,23 @@ class StepWriter:
         )
         return self.entry(case, self._topics.gewerbe_events, data, now, cause)
 
-    def entry(self, case: CaseContext, topic: str, data: EventData, now: datetime, cause: CloudEvent[Any]) -> Document:
+    def entry(
+        self,
+        case: CaseContext,
+        topic: str,
+        data: EventData,
+        now: datetime,
+        cause: CloudEvent[Any],
+        *,
+        owner_ags: str | None = None,
+    ) -> Document:
+        """The outbox entry of one event of the case; ``owner_ags`` for an event of another town's
+        file (the Abmeldung ex officio in the town a business moved away from)."""
         event = new_event(
             data,
             source=SOURCE,
             subject=case.case_id,
-            ownerags=case.owner_ags,
+            ownerags=owner_ags or case.owner_ags,
             processingags=case.processing_ags,
             agreementref=case.agreement_ref,
             cause=cause,
