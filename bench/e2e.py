@@ -389,13 +389,16 @@ def intake_pool(stack: Stack, args: argparse.Namespace) -> HttpPool:
     return HttpPool(url.hostname or "127.0.0.1", url.port or 80, args.connections, args.http_timeout)
 
 
-async def wait_taken(observer: Observer, case_ids: Sequence[str], within: float) -> list[str]:
-    """Wait until every case was taken; returns the ones that did not ``within`` seconds."""
+async def wait_for_cases(
+    case_ids: Sequence[str], done: Callable[[str], bool], within: float, interval: float = 0.1
+) -> list[str]:
+    """Wait until ``done`` holds for every case (an observer has seen what it waits for); returns the
+    cases for which it did not within ``within`` seconds."""
     deadline = time.monotonic() + within
-    missing = [c for c in case_ids if not observer.done(c)]
+    missing = [c for c in case_ids if not done(c)]
     while missing and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-        missing = [c for c in missing if not observer.done(c)]
+        await asyncio.sleep(interval)
+        missing = [c for c in missing if not done(c)]
     return missing
 
 
@@ -775,7 +778,7 @@ async def run_phase(ctx: Context, name: str, label: str, closed_loop: bool, load
     ctx.profiler.start(name)
     requests: list[Request] = await load()
     accepted = [str(r.case_id) for r in requests if r.case_id is not None]
-    missing = await wait_taken(ctx.observer, accepted, ctx.args.complete_timeout)
+    missing = await wait_for_cases(accepted, ctx.observer.done, ctx.args.complete_timeout)
     for _name, path in ctx.profiler.stop():
         say(f"   py-spy profile: {path}")
     cpu_after = ctx.monitor.cpu_snapshot()
@@ -793,7 +796,7 @@ async def warm_up(ctx: Context) -> None:
     refused = [r for r in requests if r.case_id is None]
     if refused:
         raise BenchError(f"warm-up: {len(refused)} requests not accepted; first: {refused[0].error}")
-    missing = await wait_taken(ctx.observer, [str(r.case_id) for r in requests], ctx.args.warmup_timeout)
+    missing = await wait_for_cases([str(r.case_id) for r in requests], ctx.observer.done, ctx.args.warmup_timeout)
     if missing:
         raise BenchError(f"warm-up: {len(missing)} cases were never taken in {ctx.args.warmup_timeout:.0f} s")
     say(f"   warm-up done in {time.time() - started:.1f} s")

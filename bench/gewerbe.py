@@ -46,6 +46,7 @@ from e2e import (
     intake_pool,
     percentile,
     run_with_stack,
+    wait_for_cases,
 )
 from gewerbe_automation import RECEIPT_ISSUED, make_stack
 from gewerbe_generator import AUTOMATED_PATH, GeneratedCase, Generator
@@ -109,12 +110,7 @@ class ReceiptObserver(TopicObserver):
 
     async def wait(self, case_ids: Sequence[str], within: float) -> list[str]:
         """Wait until every case has its receipt; returns those that have none ``within`` seconds."""
-        deadline = time.monotonic() + within
-        missing = [c for c in case_ids if c not in self.receipt_at]
-        while missing and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-            missing = [c for c in missing if c not in self.receipt_at]
-        return missing
+        return await wait_for_cases(case_ids, self.receipt_at.__contains__, within, interval=0.25)
 
 
 class NoticeDriver(Driver):

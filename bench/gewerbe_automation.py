@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from e2e import BenchError, TopicObserver, run_with_stack
+from e2e import BenchError, TopicObserver, run_with_stack, wait_for_cases
 from gewerbe_generator import GeneratedCase, Generator
 from ikdz_contracts.payloads.gewerbe import parse_payload
 from ikdz_contracts.payloads.gewerbe_rules import RuleContext
@@ -111,12 +111,7 @@ class Observer(TopicObserver):
 
     async def wait(self, case_ids: Sequence[str], done: str, within: float) -> list[str]:
         """Wait until every case is ``decided`` or has its ``receipt``; returns those that are not."""
-        deadline = time.monotonic() + within
-        missing = list(case_ids)
-        while missing and time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-            missing = [c for c in missing if not self._done(c, done)]
-        return missing
+        return await wait_for_cases(case_ids, lambda case_id: self._done(case_id, done), within, interval=0.25)
 
     def _done(self, case_id: str, done: str) -> bool:
         seen = self.seen.get(case_id)
